@@ -1,0 +1,163 @@
+"""Gradient checks: compare backprop's gradients with numerical ones.
+
+The numerical gradient nudges one input entry by +-h and watches the output move
+(centered differences, as in CS231n's ``gradient_check.py``)::
+
+    df/dx ~ (f(x + h) - f(x - h)) / 2h
+
+``gradcheck`` runs both and gives a verdict a student can act on.
+"""
+
+import inspect
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .graph import Graph, Node
+from .ops import Gate
+
+STEP = 1e-5          # h: small enough for accuracy, big enough for float64 round-off
+TOLERANCE = 1e-6     # a gradient passes if its relative error is below this
+FLOOR = 1e-6         # gradients smaller than this are compared absolutely, not relatively
+
+
+def rel_error(analytic, numerical, floor=FLOOR):
+    """|a - n| / max(|a| + |n|, floor), entry by entry."""
+    a, n = np.asarray(analytic, dtype=float), np.asarray(numerical, dtype=float)
+    return np.abs(a - n) / np.maximum(np.abs(a) + np.abs(n), floor)
+
+
+def numerical_gradient(f, x, h=STEP):
+    """d f / d x by centered differences; ``f`` takes an array shaped like ``x``."""
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    for index in np.ndindex(x.shape):
+        saved = x[index]
+        x[index] = saved + h
+        up = f(x)
+        x[index] = saved - h
+        down = f(x)
+        x[index] = saved
+        grad[index] = (up - down) / (2 * h)
+    return grad
+
+
+@dataclass
+class GradCheck:
+    """The result of a gradient check: ``.ok``, ``.max_rel_error`` and a ``.verdict``."""
+    ok: bool
+    max_rel_error: float
+    analytic: dict = field(repr=False)
+    numerical: dict = field(repr=False)
+    errors: dict = field(repr=False)
+    tolerance: float = TOLERANCE
+
+    def __repr__(self):
+        return f"GradCheck(ok={self.ok}, max_rel_error={self.max_rel_error:.1e})"
+
+    def __str__(self):
+        return self.verdict
+
+    def _repr_markdown_(self):
+        return self.verdict.replace("\n", "  \n")
+
+    @property
+    def verdict(self):
+        """One line if it passes; which input and entries are wrong if it does not."""
+        if self.ok:
+            names = ", ".join(self.analytic)
+            return (f"PASS: the gradients of {names} match the numerical gradient "
+                    f"(max relative error {self.max_rel_error:.1e} < {self.tolerance:.0e})")
+        lines = [f"FAIL: max relative error {self.max_rel_error:.1e} "
+                 f"(tolerance {self.tolerance:.0e})"]
+        for name, err in self.errors.items():
+            bad = np.argwhere(np.atleast_1d(err) > self.tolerance)
+            if len(bad) == 0:
+                lines.append(f"  {name}: ok")
+                continue
+            a = np.atleast_1d(self.analytic[name])
+            n = np.atleast_1d(self.numerical[name])
+            e = np.atleast_1d(err)
+            scalar = np.ndim(self.analytic[name]) == 0
+            lines.append(f"  {name}: {len(bad)} of {e.size} entr{'y' if e.size == 1 else 'ies'} wrong")
+            for index in bad[:5]:
+                i = tuple(index)
+                where = name if scalar else f"{name}[{', '.join(map(str, i))}]"
+                lines.append(f"    {where}: analytic {a[i]:.6g}, numerical {n[i]:.6g}, "
+                             f"relative error {e[i]:.1e}")
+            if len(bad) > 5:
+                lines.append(f"    ... and {len(bad) - 5} more")
+        return "\n".join(lines)
+
+
+def gradcheck(target, *args, tolerance=TOLERANCE, h=STEP, seed=0, **inputs):
+    """Check backprop against numerical gradients, for a graph or a single gate.
+
+    >>> g = parse("(x + y) * z")
+    >>> gradcheck(g, x=-2, y=5, z=-4).ok
+    True
+
+    ``gradcheck(gate, a, b)`` checks one gate (a learner's ``Gate`` subclass): it
+    feeds the inputs, sends a random upstream gradient back, and compares.
+    An array output is checked through a seeded random projection sum(u * out).
+    """
+    if isinstance(target, type) and issubclass(target, Gate):
+        raise TypeError(f"gradcheck needs a gate instance: write {target.__name__}(), "
+                        "not the class")
+    if isinstance(target, Gate):
+        if inputs:
+            raise TypeError("give a gate's inputs by position: gradcheck(gate, a, b)")
+        graph, inputs = _graph_of_gate(target, args)
+    elif isinstance(target, Graph):
+        if args:
+            raise TypeError("give a graph's inputs by name: gradcheck(g, x=1.0, y=2.0)")
+        graph = target
+    else:
+        raise TypeError(f"gradcheck checks a Graph or a Gate, got {type(target).__name__}")
+
+    out = graph.forward(**inputs)
+    upstream = None
+    if np.ndim(out) != 0:
+        upstream = np.random.default_rng(seed).standard_normal(np.shape(out))
+    analytic = graph.backward(upstream)
+
+    def f(values):
+        value = graph.forward(**values)
+        return float(value) if upstream is None else float(np.sum(upstream * value))
+
+    numerical, errors = {}, {}
+    for name in graph.inputs:
+        values = dict(inputs)
+
+        def f_of(x, name=name, values=values):
+            values[name] = x
+            return f(values)
+
+        numerical[name] = numerical_gradient(f_of, inputs[name], h)
+        if np.ndim(analytic[name]) == 0:
+            numerical[name] = float(numerical[name])
+        errors[name] = rel_error(analytic[name], numerical[name])
+    graph.forward(**inputs)          # leave the graph at the checked point
+    graph.backward(upstream)
+    worst = max((float(np.max(e)) for e in errors.values()), default=0.0)
+    return GradCheck(worst < tolerance, worst, analytic, numerical, errors, tolerance)
+
+
+def _graph_of_gate(gate, args):
+    """A one-gate graph whose inputs are named after the gate's forward parameters."""
+    names = _input_names(gate, len(args))
+    nodes = [Node(name=name) for name in names]
+    return Graph(Node(gate, nodes), expression=f"{gate.name}({', '.join(names)})"), \
+        dict(zip(names, args))
+
+
+def _input_names(gate, count):
+    try:
+        params = list(inspect.signature(gate.forward).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    names = [p.name for p in params
+             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(names) == count and all(n.isidentifier() for n in names):
+        return names
+    return [f"input{i}" for i in range(count)]

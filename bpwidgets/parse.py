@@ -1,0 +1,186 @@
+"""Safe expressions: text like ``"(x + y) * z"`` -> a Graph, never eval or exec.
+
+Python's own ``ast`` module reads the text; we then walk the tree and accept only an
+allow-list: numbers, input names, ``+ - * / ** @``, unary minus, the functions in
+``ops.FUNCTIONS``, and parentheses. Anything else is refused with a ``ParseError``
+that says what was found and at which column. Constants are never evaluated here:
+``2 ** 3`` becomes a graph, not the number 8.
+"""
+
+import ast
+import sys
+
+from . import ops
+from .graph import Graph, Node, apply, check_name, constant
+
+MAX_LENGTH = 200_000       # characters
+MAX_PARENS = 64            # nesting depth of ( ) we accept
+AST_RECURSION_LIMIT = 25_000   # lets ast read a sum of 5,000+ terms
+
+
+class ParseError(ValueError):
+    """An expression the kit will not read; the message says what and where."""
+
+    def __init__(self, message, expression="", column=None):
+        if column is not None:
+            pointer = f"\n    {expression}\n    {' ' * column}^" if len(expression) <= 120 else ""
+            message = f"{message} (column {column + 1}){pointer}"
+        super().__init__(message)
+        self.column = column
+
+
+BINARY = {ast.Add: ops.Add, ast.Sub: ops.Subtract, ast.Mult: ops.Multiply,
+          ast.Div: ops.Divide, ast.MatMult: ops.MatMul}
+
+# Friendly names for what we refuse (anything not listed gets its class name).
+REFUSED = {
+    ast.Attribute: "attribute access", ast.Subscript: "indexing", ast.Lambda: "a lambda",
+    ast.ListComp: "a list comprehension", ast.SetComp: "a set comprehension",
+    ast.DictComp: "a dict comprehension", ast.GeneratorExp: "a generator expression",
+    ast.NamedExpr: "an assignment (:=)", ast.Compare: "a comparison",
+    ast.BoolOp: "and/or", ast.IfExp: "an if-expression", ast.List: "a list",
+    ast.Tuple: "a tuple", ast.Dict: "a dict", ast.Set: "a set", ast.JoinedStr: "an f-string",
+    ast.Starred: "a starred argument", ast.Await: "await", ast.Yield: "yield",
+    ast.Slice: "a slice", ast.FormattedValue: "an f-string",
+}
+
+
+def parse(expression):
+    """Read ``expression`` into a Graph; inputs are the names it uses.
+
+    >>> g = parse("(x + y) * z")
+    >>> g.forward(x=-2, y=5, z=-4)
+    -12.0
+    """
+    if not isinstance(expression, str):
+        raise TypeError(f"parse() needs a string, got {type(expression).__name__}")
+    expression = expression.strip()
+    tree = _read(expression)
+    names = {}       # one input node per name, shared by every use
+    built = {}       # ast node -> graph node
+    stack = [(tree.body, False)]
+    while stack:     # post-order walk with an explicit stack: no recursion
+        item, children_done = stack.pop()
+        if children_done:
+            built[item] = _build(item, built, names, expression)
+            continue
+        stack.append((item, True))
+        for child in reversed(_children(item, expression)):
+            stack.append((child, False))
+    return Graph(built[tree.body], expression=expression)
+
+
+def _read(expression):
+    if not expression:
+        raise ParseError("the expression is empty")
+    if len(expression) > MAX_LENGTH:
+        raise ParseError(f"the expression is {len(expression):,} characters long; "
+                         f"the limit is {MAX_LENGTH:,}")
+    depth = 0
+    for column, char in enumerate(expression):
+        depth += (char == "(") - (char == ")")
+        if depth > MAX_PARENS:
+            raise ParseError(f"parentheses are nested more than {MAX_PARENS} deep",
+                             expression, column)
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, AST_RECURSION_LIMIT))
+    try:
+        return ast.parse(expression, mode="eval")
+    except SyntaxError as error:
+        column = (error.offset - 1) if error.offset else None
+        raise ParseError(f"not a valid expression: {error.msg}",
+                         expression, column) from None
+    except (RecursionError, MemoryError):
+        raise ParseError("the expression is nested too deeply to read") from None
+    finally:
+        sys.setrecursionlimit(old_limit)
+
+
+def _children(item, expression):
+    """The sub-expressions to build first; refuses anything not on the allow-list."""
+    if isinstance(item, ast.BinOp):
+        if isinstance(item.op, ast.Pow):
+            _exponent(item.right, expression)   # checked now, read in _build
+            return [item.left]
+        if type(item.op) not in BINARY:
+            _refuse(f"the operator {_op_text(item.op)}", item, expression)
+        return [item.left, item.right]
+    if isinstance(item, ast.UnaryOp):
+        if not isinstance(item.op, (ast.USub, ast.UAdd)):
+            _refuse(f"the operator {_op_text(item.op)}", item, expression)
+        return [item.operand]
+    if isinstance(item, ast.Call):
+        name = item.func.id if isinstance(item.func, ast.Name) else None
+        if name not in ops.FUNCTIONS:
+            what = f"the function {name}()" if name else "calling this"
+            _refuse(what, item, expression,
+                    hint=f"known functions: {', '.join(ops.FUNCTIONS)}")
+        if item.keywords:
+            _refuse("keyword arguments", item.keywords[0].value, expression)
+        arity = ops.OPS[name].arity
+        if len(item.args) != arity:
+            raise ParseError(f"{name}() takes {arity} argument{'s' * (arity != 1)}, "
+                             f"got {len(item.args)}", expression, item.col_offset)
+        return list(item.args)
+    if isinstance(item, ast.Name):
+        if item.id in ops.FUNCTIONS:
+            raise ParseError(f"{item.id} is a function: call it, as in {item.id}(x)",
+                             expression, item.col_offset)
+        return []
+    if isinstance(item, ast.Constant):
+        _number(item, expression)
+        return []
+    _refuse(REFUSED.get(type(item), type(item).__name__), item, expression)
+
+
+def _build(item, built, names, expression):
+    if isinstance(item, ast.BinOp):
+        if isinstance(item.op, ast.Pow):
+            return apply(ops.Power(_exponent(item.right, expression)), built[item.left])
+        return apply(BINARY[type(item.op)](), built[item.left], built[item.right])
+    if isinstance(item, ast.UnaryOp):
+        operand = built[item.operand]
+        return apply(ops.Negate(), operand) if isinstance(item.op, ast.USub) else operand
+    if isinstance(item, ast.Call):
+        return apply(ops.OPS[item.func.id](), *[built[arg] for arg in item.args])
+    if isinstance(item, ast.Name):
+        if item.id not in names:
+            try:
+                names[item.id] = Node(name=check_name(item.id))
+            except ValueError as error:
+                raise ParseError(str(error), expression, item.col_offset) from None
+        return names[item.id]
+    return constant(item.value)
+
+
+def _number(item, expression):
+    value = item.value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        what = "a string" if isinstance(value, (str, bytes)) else repr(value)
+        _refuse(what, item, expression, hint="only numbers and input names are allowed")
+    return value
+
+
+def _exponent(item, expression):
+    """The p in a ** p: a number literal, maybe negative (2, 0.5, -1)."""
+    sign = 1
+    if isinstance(item, ast.UnaryOp) and isinstance(item.op, ast.USub):
+        sign, item = -1, item.operand
+    if isinstance(item, ast.Constant) and not isinstance(item.value, (bool, str, bytes, complex)) \
+            and isinstance(item.value, (int, float)):
+        return sign * item.value
+    raise ParseError("the exponent in a ** p must be a number, like 2 or -1",
+                     expression, getattr(item, "col_offset", None))
+
+
+def _refuse(what, item, expression, hint=None):
+    message = f"{what} is not allowed in an expression"
+    if hint:
+        message += f" ({hint})"
+    raise ParseError(message, expression, getattr(item, "col_offset", None))
+
+
+def _op_text(op):
+    return {ast.Mod: "%", ast.FloorDiv: "//", ast.BitAnd: "&", ast.BitOr: "|",
+            ast.BitXor: "^", ast.LShift: "<<", ast.RShift: ">>", ast.Not: "not",
+            ast.Invert: "~"}.get(type(op), type(op).__name__)
