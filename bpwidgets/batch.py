@@ -21,7 +21,7 @@ class Group:
     gate: object           # one gate instance, run on vectors
     outputs: np.ndarray    # positions of the group's nodes in the graph
     inputs: list           # per input slot, the positions of the nodes feeding it
-    unique: list           # per input slot, whether no position repeats
+    unique: list           # per input slot: no position repeats in it
 
 
 def can_batch(graph):
@@ -46,10 +46,16 @@ def make_groups(graph):
     made = []
     for (_, kind, params), members in sorted(groups.items(), key=lambda item: item[0][0]):
         first = graph.nodes[members[0]]
-        slots = [np.array([graph.index[graph.nodes[k].inputs[i]] for k in members])
+        slots = [[graph.index[graph.nodes[k].inputs[i]] for k in members]
                  for i in range(len(first.inputs))]
-        made.append(Group(kind(*params), np.array(members), slots,
-                          [len(set(s.tolist())) == len(s) for s in slots]))
+        if len(members) == 1:
+            # A group of one: plain integer positions, so numpy reads and writes
+            # single numbers instead of making tiny arrays.
+            made.append(Group(kind(*params), members[0], [s[0] for s in slots],
+                              [True] * len(slots)))
+        else:
+            made.append(Group(kind(*params), np.array(members), [np.array(s) for s in slots],
+                              [len(set(s)) == len(s) for s in slots]))
     return made
 
 
@@ -66,6 +72,5 @@ def backward(groups, grads):
         for slot, unique, grad in zip(group.inputs, group.unique, downstream):
             if unique:
                 grads[slot] += grad
-            else:
-                weights = np.broadcast_to(grad, slot.shape)
-                grads += np.bincount(slot, weights=weights, minlength=len(grads))
+            else:                                 # fan-out inside the group: add up
+                grads += np.bincount(slot, weights=grad, minlength=len(grads))

@@ -207,8 +207,11 @@ class Graph:
     """A static computational graph, built once from its output node.
 
     ``batched=True`` runs gates of one kind at one depth as one numpy call (see
-    ``batch.py``): much faster for big scalar graphs, but nodes then keep only their
-    value and gradient, not the per-edge details the pictures show.
+    ``batch.py``): much faster for big scalar graphs. A batched graph keeps its
+    numbers in two arrays, ``values`` and ``grads`` (one entry per node, at
+    ``index[node]``); read them with ``value_of(node)`` and ``grad_of(node)``. Its
+    nodes are not updated one by one (that would cost as much as the maths), so it
+    cannot be drawn: draw ``Graph(output)`` instead.
     """
 
     def __init__(self, output, expression=None, batched=False):
@@ -236,7 +239,8 @@ class Graph:
             if reason:
                 raise ValueError(f"this graph cannot run batched: {reason}")
             self.groups = batch.make_groups(self)
-            self._leaf_slots = [self.index[node] for node in self.leaves]
+            self._constants = np.array([node.value if node.kind == "constant" else 0.0
+                                        for node in self.nodes])
             self._input_slots = [self.index[node] for node in self.inputs.values()]
 
     def __repr__(self):
@@ -246,6 +250,14 @@ class Graph:
         names = ", ".join(self.inputs) or "none"
         return f"<Graph {what}: {len(self.nodes)} nodes, inputs {names}>"
 
+    def value_of(self, node):
+        """The node's value from the last forward (works for batched graphs too)."""
+        return plain(self.values[self.index[node]]) if self.batched else node.value
+
+    def grad_of(self, node):
+        """The node's gradient from the last backward (works for batched graphs too)."""
+        return plain(self.grads[self.index[node]]) if self.batched else node.grad
+
     def node_id(self, node):
         """A stable id from topological position: 'n0', 'n1', ..."""
         return f"n{self.index[node]}"
@@ -254,13 +266,13 @@ class Graph:
         """Set the inputs, run every gate in topological order, return the output value."""
         if values.keys() != self.inputs.keys():
             self._name_problem(values)
-        for name, node in self.inputs.items():
-            node.value = to_value(values[name], self._labels[name])
         self.forward_done = self.backward_done = False
         if self.batched:
-            self._batched_forward()
+            self._batched_forward(values)
             self.forward_done = True
             return self.output_value()
+        for name, node in self.inputs.items():
+            node.value = to_value(values[name], self._labels[name])
         node = None
         try:
             with np.errstate(all="ignore"):
@@ -329,30 +341,36 @@ class Graph:
         """{input name: gradient}, floats for scalar inputs, arrays for array inputs."""
         return {name: plain(node.grad) for name, node in self.inputs.items()}
 
-    def _batched_forward(self):
-        values = np.zeros(len(self.nodes))
+    def _batched_forward(self, values):
+        # Check all inputs at once; only if that fails, look at them one by one to
+        # find the input to name in the error.
+        given = [values[name] for name in self.inputs]
         try:
-            values[self._leaf_slots] = [node.value for node in self.leaves]
-        except ValueError:
-            arrays = [f"{self.describe(n)} has shape {np.shape(n.value)}"
-                      for n in self.leaves if np.ndim(n.value)]
-            raise ValueError("a batched graph takes scalar inputs only: "
-                             + "; ".join(arrays)) from None
+            given = np.array(given, dtype=float)
+            ok = given.ndim == 1 and np.isfinite(given).all()
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            for name in self.inputs:
+                if np.ndim(to_value(values[name], self._labels[name])) != 0:
+                    raise ValueError(f"a batched graph takes scalar inputs only: "
+                                     f"input {name!r} has shape {np.shape(values[name])}")
+        self.values = self._constants.copy()
+        self.values[self._input_slots] = given
         with np.errstate(all="ignore"):
-            batch.forward(self.groups, values)
-        for node, value in zip(self.nodes, values.tolist()):
-            node.value = value
-        self._check_finite()
+            batch.forward(self.groups, self.values)
+        self.output.value = float(self.values[-1])
+        if not np.isfinite(self.output.value):
+            for node, value in zip(self.nodes, self.values.tolist()):
+                node.value = value          # so the error can name the first bad node
+            self._check_finite()
 
     def _batched_backward(self, upstream):
-        grads = np.zeros(len(self.nodes))
-        grads[-1] = upstream
+        self.grads = np.zeros(len(self.nodes))
+        self.grads[-1] = upstream
         with np.errstate(all="ignore"):
-            batch.backward(self.groups, grads)
-        for node, grad in zip(self.nodes, grads.tolist()):
-            node.grad = grad
-            node.downstream = ()
-        return dict(zip(self.inputs, grads[self._input_slots].tolist()))
+            batch.backward(self.groups, self.grads)
+        return dict(zip(self.inputs, self.grads[self._input_slots].tolist()))
 
     def _check_grads(self, node, grads):
         """One gradient per input, each with its input's shape (undoing broadcasting)."""

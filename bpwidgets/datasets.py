@@ -1,0 +1,93 @@
+"""Toy 2-D data sets for classification, made with numpy (no download).
+
+Each returns ``(X, y)``: ``X`` a float array of shape (N, 2), one point per row, and
+``y`` an int array of shape (N,), the class of each point (0, 1, ...). The same
+``seed`` always gives the same arrays::
+
+    X, y = spiral(n_per_class=100, n_classes=3, seed=0)
+    X.shape, y.shape          # ((300, 2), (300,))
+
+``spiral`` is the one from CS231n's "minimal neural network case study": a linear
+classifier cannot separate its arms, a small net can.
+"""
+
+import numbers
+
+import numpy as np
+
+
+def spiral(n_per_class=100, n_classes=3, seed=0, noise=0.2):
+    """Interleaved spiral arms, one per class (CS231n's data set).
+
+    Arm ``k`` runs outward from the centre (radius 0 to 1) while its angle turns
+    from ``4k`` to ``4(k + 1)`` radians, with normal noise of std ``noise`` on the angle.
+    """
+    n = _count(n_per_class, "n_per_class")
+    k = _count(n_classes, "n_classes", least=2)
+    noise = _nonnegative(noise, "noise")
+    rng = np.random.default_rng(seed)
+    X = np.zeros((n * k, 2))
+    y = np.zeros(n * k, dtype=int)
+    radius = np.linspace(0.0, 1.0, n)
+    for arm in range(k):
+        rows = slice(n * arm, n * (arm + 1))
+        theta = np.linspace(4.0 * arm, 4.0 * (arm + 1), n) + rng.standard_normal(n) * noise
+        X[rows] = np.column_stack([radius * np.sin(theta), radius * np.cos(theta)])
+        y[rows] = arm
+    return X, y
+
+
+def moons(n_per_class=100, seed=0, noise=0.1):
+    """Two interleaving half circles (class 0 on top, class 1 below), plus normal noise."""
+    n = _count(n_per_class, "n_per_class")
+    noise = _nonnegative(noise, "noise")
+    rng = np.random.default_rng(seed)
+    angle = np.linspace(0.0, np.pi, n)
+    upper = np.column_stack([np.cos(angle), np.sin(angle)])
+    lower = np.column_stack([1.0 - np.cos(angle), 0.5 - np.sin(angle)])
+    X = np.vstack([upper, lower]) + rng.standard_normal((2 * n, 2)) * noise
+    y = np.repeat([0, 1], n)
+    return X, y
+
+
+def circles(n_per_class=100, seed=0, noise=0.05, factor=0.5):
+    """A ring (class 0, radius 1) around a smaller ring (class 1, radius ``factor``)."""
+    n = _count(n_per_class, "n_per_class")
+    noise = _nonnegative(noise, "noise")
+    if not _is_real(factor) or not 0.0 < factor < 1.0:
+        raise ValueError("factor (the inner ring's radius) must be a number between 0 and 1, "
+                         f"got {_show(factor)}")
+    factor = float(factor)
+    rng = np.random.default_rng(seed)
+    angle = np.linspace(0.0, 2.0 * np.pi, n, endpoint=False)
+    ring = np.column_stack([np.cos(angle), np.sin(angle)])
+    X = np.vstack([ring, factor * ring]) + rng.standard_normal((2 * n, 2)) * noise
+    y = np.repeat([0, 1], n)
+    return X, y
+
+
+DATASETS = {"spiral": spiral, "moons": moons, "circles": circles}
+"""name -> function, for menus (the training widget's data set choice)."""
+
+
+# ---- argument checks: errors name the argument and what was expected ---------------
+
+def _is_real(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _show(value):
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _count(value, name, least=1):
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < least:
+        raise ValueError(f"{name} must be a whole number >= {least}, got {_show(value)}")
+    return int(value)
+
+
+def _nonnegative(value, name):
+    if not _is_real(value) or not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a number >= 0, got {_show(value)}")
+    return float(value)
