@@ -247,8 +247,9 @@ class Graph:
         what = self.expression if self.expression is not None else f"output {self.output.gate and self.output.gate.name}"
         if len(what) > 60:
             what = what[:57] + "..."
-        names = ", ".join(self.inputs) or "none"
-        return f"<Graph {what}: {len(self.nodes)} nodes, inputs {names}>"
+        names = list(self.inputs)
+        shown = ", ".join(names[:6]) + (f", ... ({len(names)} in all)" if len(names) > 6 else "")
+        return f"<Graph {what}: {len(self.nodes)} nodes, inputs {shown or 'none'}>"
 
     def value_of(self, node):
         """The node's value from the last forward (works for batched graphs too)."""

@@ -88,6 +88,9 @@ def _read(expression):
         return ast.parse(expression, mode="eval")
     except SyntaxError as error:
         column = (error.offset - 1) if error.offset else None
+        if "=" in expression.replace("==", "").replace("<=", "").replace(">=", ""):
+            raise ParseError("an assignment (=) is not allowed: write only the expression, "
+                             "like (x + y) * z", expression, expression.index("=")) from None
         raise ParseError(f"not a valid expression: {error.msg}",
                          expression, column) from None
     except (RecursionError, MemoryError):
