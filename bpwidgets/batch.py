@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import ops
+
 
 @dataclass
 class Group:
@@ -27,7 +29,8 @@ class Group:
 def can_batch(graph):
     """Why the graph cannot run batched, or None if it can."""
     for node in graph.nodes:
-        if node.gate is not None and not node.gate.elementwise:
+        if node.gate is not None and not (node.gate.elementwise
+                                          and ops.OPS.get(node.gate.name) is type(node.gate)):
             return f"{graph.describe(node)} is not an elementwise built-in gate"
         if node.kind == "constant" and np.ndim(node.value) != 0:
             return f"{graph.describe(node)} is an array constant"

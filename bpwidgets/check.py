@@ -18,7 +18,11 @@ from .ops import Gate
 
 STEP = 1e-5          # h: small enough for accuracy, big enough for float64 round-off
 TOLERANCE = 1e-6     # a gradient passes if its relative error is below this
-FLOOR = 1e-6         # gradients smaller than this are compared absolutely, not relatively
+# Gradients smaller than FLOOR are compared absolutely, not relatively: centered differences
+# are only accurate to about h^2 = 1e-10, so a true zero gradient (x**3 at 0) comes out as
+# 1e-10, which must not count as a 100 % error. With TOLERANCE 1e-6 this floor means
+# "relative error 1e-6, or absolute error 1e-8", like numpy.allclose's atol.
+FLOOR = 1e-2
 
 
 def rel_error(analytic, numerical, floor=FLOOR):
@@ -51,6 +55,7 @@ class GradCheck:
     numerical: dict = field(repr=False)
     errors: dict = field(repr=False)
     tolerance: float = TOLERANCE
+    subject: str = ""       # what was checked, e.g. "MyMultiply gate" (named in the verdict)
 
     def __repr__(self):
         return f"GradCheck(ok={self.ok}, max_rel_error={self.max_rel_error:.1e})"
@@ -64,12 +69,16 @@ class GradCheck:
     @property
     def verdict(self):
         """One line if it passes; which input and entries are wrong if it does not."""
+        who = f"{self.subject}: " if self.subject else ""
         if self.ok:
             names = ", ".join(self.analytic)
-            return (f"PASS: the gradients of {names} match the numerical gradient "
+            these = "the gradient of" if len(self.analytic) == 1 else "the gradients of"
+            return (f"PASS: {who}{these} {names} match{'es' if len(self.analytic) == 1 else ''} "
+                    "the numerical gradient "
                     f"(max relative error {self.max_rel_error:.1e} < {self.tolerance:.0e})")
-        lines = [f"FAIL: max relative error {self.max_rel_error:.1e} "
-                 f"(tolerance {self.tolerance:.0e})"]
+        lines = [f"FAIL: {who}max relative error {self.max_rel_error:.1e} "
+                 f"(tolerance {self.tolerance:.0e}); analytic = backprop, "
+                 "numerical = centered differences"]
         for name, err in self.errors.items():
             bad = np.argwhere(np.atleast_1d(err) > self.tolerance)
             if len(bad) == 0:
@@ -87,7 +96,22 @@ class GradCheck:
                              f"relative error {e[i]:.1e}")
             if len(bad) > 5:
                 lines.append(f"    ... and {len(bad) - 5} more")
+        lines.extend(self._swap_hints())
         return "\n".join(lines)
+
+    def _swap_hints(self):
+        """The classic mistake in a multiply gate: each input gets the other's gradient."""
+        wrong = [name for name, err in self.errors.items() if np.max(err) > self.tolerance]
+        hints = []
+        for i, a in enumerate(wrong):
+            for b in wrong[i + 1:]:
+                if (np.shape(self.analytic[a]) == np.shape(self.numerical[b])
+                        and np.shape(self.analytic[b]) == np.shape(self.numerical[a])
+                        and np.max(rel_error(self.analytic[a], self.numerical[b])) < self.tolerance
+                        and np.max(rel_error(self.analytic[b], self.numerical[a])) < self.tolerance):
+                    hints.append(f"  hint: the gradients of {a} and {b} look swapped "
+                                 f"(backprop's {a} matches the numerical {b}, and back)")
+        return hints
 
 
 def gradcheck(target, *args, tolerance=TOLERANCE, h=STEP, seed=0, **inputs):
@@ -108,10 +132,11 @@ def gradcheck(target, *args, tolerance=TOLERANCE, h=STEP, seed=0, **inputs):
         if inputs:
             raise TypeError("give a gate's inputs by position: gradcheck(gate, a, b)")
         graph, inputs = _graph_of_gate(target, args)
+        subject = f"{type(target).__name__} gate"
     elif isinstance(target, Graph):
         if args:
             raise TypeError("give a graph's inputs by name: gradcheck(g, x=1.0, y=2.0)")
-        graph = target
+        graph, subject = target, ""
     else:
         raise TypeError(f"gradcheck checks a Graph or a Gate, got {type(target).__name__}")
 
@@ -140,7 +165,7 @@ def gradcheck(target, *args, tolerance=TOLERANCE, h=STEP, seed=0, **inputs):
     graph.forward(**inputs)          # leave the graph at the checked point
     graph.backward(upstream)
     worst = max((float(np.max(e)) for e in errors.values()), default=0.0)
-    return GradCheck(worst < tolerance, worst, analytic, numerical, errors, tolerance)
+    return GradCheck(worst < tolerance, worst, analytic, numerical, errors, tolerance, subject)
 
 
 def _graph_of_gate(gate, args):

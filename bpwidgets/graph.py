@@ -127,17 +127,24 @@ def apply(gate, *args):
 def to_value(value, what):
     """A number -> float64 scalar; nested lists or arrays -> float ndarray. Refuse the rest."""
     if type(value) is float or type(value) is int:      # the common case, kept quick
-        if math.isfinite(value):
-            return np.float64(value)
-        raise ValueError(f"{what} is {'NaN' if math.isnan(value) else 'infinite'}")
+        try:
+            v = float(value)
+        except OverflowError:
+            raise ValueError(f"{what} is too big for a float: {_short(value)}") from None
+        if math.isfinite(v):
+            return np.float64(v)
+        raise ValueError(f"{what} is {'NaN' if math.isnan(v) else 'infinite'}")
     if is_number(value):
         v = np.float64(value)
     elif isinstance(value, (list, tuple, np.ndarray)):
         try:
-            v = np.array(value, dtype=float)
-        except (TypeError, ValueError):
+            raw = np.asarray(value)
+        except ValueError:             # ragged lists: [[1, 2], [3]]
+            raw = None
+        if raw is None or raw.dtype.kind not in "iuf":
             raise TypeError(f"{what} must be a number or an array of numbers, "
-                            f"got {_short(value)}") from None
+                            f"got {_short(value)}")
+        v = raw.astype(float)
         if v.ndim == 0:
             v = v[()]
     else:
@@ -281,7 +288,12 @@ class Graph:
                     if node.gate is not None:
                         node.value = node.gate.forward(*[p.value for p in node.inputs])
         except Exception as error:
-            raise type(error)(f"forward failed at {self.describe(node)}: {error}") from error
+            message = f"forward failed at {self.describe(node)}: {error}"
+            try:
+                wrapped = type(error)(message)     # keep the kind of error...
+            except Exception:
+                wrapped = RuntimeError(message)    # ...unless it can't take a message
+            raise wrapped from error
         self._check_finite()
         self.forward_done = True
         return self.output_value()
@@ -346,11 +358,13 @@ class Graph:
         # Check all inputs at once; only if that fails, look at them one by one to
         # find the input to name in the error.
         given = [values[name] for name in self.inputs]
-        try:
-            given = np.array(given, dtype=float)
-            ok = given.ndim == 1 and np.isfinite(given).all()
-        except (TypeError, ValueError):
-            ok = False
+        ok = all(type(v) is float or type(v) is int for v in given)
+        if ok:
+            try:
+                given = np.array(given, dtype=float)
+                ok = bool(np.isfinite(given).all())
+            except OverflowError:
+                ok = False
         if not ok:
             for name in self.inputs:
                 if np.ndim(to_value(values[name], self._labels[name])) != 0:
@@ -361,7 +375,7 @@ class Graph:
         with np.errstate(all="ignore"):
             batch.forward(self.groups, self.values)
         self.output.value = float(self.values[-1])
-        if not np.isfinite(self.output.value):
+        if not np.isfinite(self.values).all():
             for node, value in zip(self.nodes, self.values.tolist()):
                 node.value = value          # so the error can name the first bad node
             self._check_finite()
@@ -392,14 +406,16 @@ class Graph:
         return tuple(fixed)
 
     def _check_finite(self):
-        if np.all(np.isfinite(self.output.value)):
-            return
+        """Every value must be finite: an inf inside the graph (exp(1000)) can hide behind
+        a finite output (1 / exp(1000) = 0) and turn the gradients into NaN."""
         for node in self.nodes:
-            if not np.all(np.isfinite(node.value)):
-                ins = ", ".join(_short(p.value, 20) for p in node.inputs)
-                raise FloatingPointError(
-                    f"forward produced a non-finite value ({_short(node.value, 20)}) at "
-                    f"{self.describe(node)} from input(s) {ins}")
+            v = node.value
+            if isinstance(v, float) and math.isfinite(v) or np.all(np.isfinite(v)):
+                continue
+            ins = ", ".join(_short(p.value, 20) for p in node.inputs)
+            raise FloatingPointError(
+                f"forward produced a non-finite value ({_short(v, 20)}) at "
+                f"{self.describe(node)}" + (f" from input(s) {ins}" if ins else ""))
 
     def describe(self, node):
         """'node n3 (mul)': how error messages name a node."""

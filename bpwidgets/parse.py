@@ -8,6 +8,7 @@ that says what was found and at which column. Constants are never evaluated here
 """
 
 import ast
+import math
 import sys
 
 from . import ops
@@ -119,7 +120,7 @@ def _children(item, expression):
             _refuse(what, item, expression,
                     hint=f"known functions: {', '.join(ops.FUNCTIONS)}")
         if item.keywords:
-            _refuse("keyword arguments", item.keywords[0].value, expression)
+            _refuse("a keyword argument", item.keywords[0], expression)
         arity = ops.OPS[name].arity
         if len(item.args) != arity:
             raise ParseError(f"{name}() takes {arity} argument{'s' * (arity != 1)}, "
@@ -161,7 +162,18 @@ def _number(item, expression):
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         what = "a string" if isinstance(value, (str, bytes)) else repr(value)
         _refuse(what, item, expression, hint="only numbers and input names are allowed")
+    _check_float(value, item, expression)
     return value
+
+
+def _check_float(value, item, expression):
+    """Refuse literals a float cannot hold (1e400, a 400-digit integer): never infinite."""
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:          # an int too big to become a float
+        finite = False
+    if not finite:
+        raise ParseError("this number is too big for a float", expression, item.col_offset)
 
 
 def _exponent(item, expression):
@@ -171,6 +183,7 @@ def _exponent(item, expression):
         sign, item = -1, item.operand
     if isinstance(item, ast.Constant) and not isinstance(item.value, (bool, str, bytes, complex)) \
             and isinstance(item.value, (int, float)):
+        _check_float(item.value, item, expression)
         return sign * item.value
     raise ParseError("the exponent in a ** p must be a number, like 2 or -1",
                      expression, getattr(item, "col_offset", None))

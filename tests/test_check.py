@@ -1,0 +1,229 @@
+"""Gradient checking: rel_error, numerical_gradient, gradcheck and its verdict."""
+
+import numpy as np
+import pytest
+
+import bpwidgets as bp
+from bpwidgets.graph import apply
+
+# ---- rel_error and numerical_gradient ------------------------------------------------
+
+
+def test_rel_error_by_hand():
+    assert bp.rel_error(1.0, 1.0) == 0.0
+    assert bp.rel_error(1.0, 1.1) == pytest.approx(0.1 / 2.1, rel=1e-12)
+    assert bp.rel_error(-2.0, 2.0) == pytest.approx(1.0)
+    assert bp.rel_error(0.0, 0.0) == 0.0
+    # below the floor the error is absolute / floor, not 100 %
+    assert bp.rel_error(0.0, 1e-9, floor=1e-6) == pytest.approx(1e-3)
+    assert bp.rel_error(0.0, 1e-9) == pytest.approx(1e-9 / bp.check.FLOOR)
+    np.testing.assert_allclose(bp.rel_error([1.0, 2.0], [1.0, 2.2]), [0.0, 0.2 / 4.2])
+
+
+def test_numerical_gradient_of_known_functions():
+    x = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+    grad = bp.numerical_gradient(lambda v: float(np.sum(v ** 3)), x)
+    np.testing.assert_allclose(grad, 3 * x ** 2, rtol=1e-8)
+    assert grad.shape == x.shape
+    g = bp.numerical_gradient(lambda v: float(np.sin(v)), 0.3)
+    assert np.ndim(g) == 0 and float(g) == pytest.approx(np.cos(0.3), rel=1e-9)
+
+
+def test_numerical_gradient_leaves_its_input_alone():
+    x = np.array([1.0, 2.0, 3.0])
+    seen = []
+    bp.numerical_gradient(lambda v: seen.append(v.copy()) or float(np.sum(v)), x)
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
+    assert len(seen) == 6      # two evaluations per entry: centered differences
+    for k, v in enumerate(seen):
+        changed = np.flatnonzero(v != x)
+        assert list(changed) == [k // 2]
+
+
+def test_numerical_gradient_is_centered():
+    # For f(x) = x^2, centered differences are exact up to round-off; forward
+    # differences would be off by h.
+    assert float(bp.numerical_gradient(lambda v: float(v * v), 3.0)) == pytest.approx(6.0, abs=1e-9)
+
+
+# ---- gradcheck on graphs ------------------------------------------------------------
+
+
+def test_gradcheck_passes_on_the_lecture_graph():
+    g = bp.parse("(x + y) * z")
+    result = bp.gradcheck(g, x=-2, y=5, z=-4)
+    assert result.ok is True
+    assert 0 <= result.max_rel_error < 1e-6
+    assert result.analytic == {"x": -4.0, "y": -4.0, "z": 3.0}
+    for name, want in result.analytic.items():
+        assert result.numerical[name] == pytest.approx(want, abs=1e-8)
+    assert result.verdict.startswith("PASS")
+    assert "x, y, z" in result.verdict
+    assert str(result) == result.verdict
+    # it leaves the graph at the checked point
+    assert g.output.value == -12.0 and g.inputs["z"].grad == 3.0
+
+
+@pytest.mark.parametrize("text", ["x ** 3", "x * x * x", "tanh(x) - x", "sigmoid(x) * x ** 2"])
+def test_gradcheck_passes_where_the_true_gradient_is_zero(text):
+    # Centered differences give ~1e-10 instead of 0 here (the h^2 term); that is the
+    # method's noise, not a wrong gradient, so a correct graph must pass.
+    g = bp.parse(text)
+    result = bp.gradcheck(g, x=0.0)
+    assert result.analytic["x"] == 0.0
+    assert 0 < abs(result.numerical["x"]) < 1e-9
+    assert result.ok, result.verdict
+
+
+def test_a_wrong_small_gradient_still_fails():
+    class TinyScaleWrong(bp.Gate):
+        """out = 1e-3 a, but backward claims twice that."""
+        arity = 1
+
+        def forward(self, a):
+            return 1e-3 * a
+
+        def backward(self, upstream):
+            return (2e-3 * upstream,)
+
+    result = bp.gradcheck(TinyScaleWrong(), 0.7)
+    assert not result.ok and result.max_rel_error > 1e-2
+
+
+def test_gradcheck_on_the_sigmoid_example():
+    g = bp.parse("1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))")
+    result = bp.gradcheck(g, w0=2, x0=-1, w1=-3, x1=-2, w2=-3)
+    assert result.ok and result.max_rel_error < 1e-6
+    assert result.analytic["x1"] == pytest.approx(-0.589836, abs=1e-6)
+
+
+def test_gradcheck_on_an_array_output_uses_a_projection():
+    g = bp.parse("tanh(W @ x)")
+    W = np.array([[0.1, 0.5], [-0.3, 0.8], [0.2, -0.1]])
+    result = bp.gradcheck(g, W=W, x=[0.2, 0.4])
+    assert result.ok, result.verdict
+    assert result.analytic["W"].shape == (3, 2) and result.numerical["W"].shape == (3, 2)
+
+
+def test_gradcheck_repr_is_short_and_deterministic():
+    result = bp.gradcheck(bp.parse("x * y"), x=2.0, y=3.0)
+    text = repr(result)
+    assert text.startswith("GradCheck(ok=True, max_rel_error=") and text.endswith(")")
+    assert len(text) < 60 and "0x" not in text
+    assert repr(bp.gradcheck(bp.parse("x * y"), x=2.0, y=3.0)) == text
+
+
+# ---- a learner's wrong gate ---------------------------------------------------------
+
+
+class SwappedMultiply(bp.Gate):
+    """The classic bug: each input gets upstream x itself instead of the other input."""
+    symbol, arity = "*", 2
+
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, upstream):
+        return upstream * self.a, upstream * self.b
+
+
+class Multiply(SwappedMultiply):
+    def backward(self, upstream):
+        return upstream * self.b, upstream * self.a
+
+
+class HalfWrongSquare(bp.Gate):
+    """Right for the first input only."""
+    arity = 2
+
+    def forward(self, u, v):
+        self.u, self.v = u, v
+        return u * u + v * v
+
+    def backward(self, upstream):
+        return 2 * self.u * upstream, 3 * self.v * upstream
+
+
+def test_correct_learner_gate_passes():
+    result = bp.gradcheck(Multiply(), np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0]))
+    assert result.ok, result.verdict
+    assert list(result.analytic) == ["a", "b"]     # named after forward's parameters
+
+
+def test_wrong_learner_gate_fails_with_a_verdict_naming_input_and_entry():
+    result = bp.gradcheck(SwappedMultiply(), 2.0, 3.0)
+    assert result.ok is False
+    # analytic d/da = a = 2, numerical = b = 3: rel error 1/5
+    assert result.max_rel_error == pytest.approx(0.2, rel=1e-6)
+    assert result.analytic == {"a": 2.0, "b": 3.0}
+    assert result.numerical["a"] == pytest.approx(3.0) and result.numerical["b"] == pytest.approx(2.0)
+    verdict = result.verdict
+    assert verdict.startswith("FAIL")
+    assert "a: analytic 2, numerical 3" in verdict
+    assert "b: analytic 3, numerical 2" in verdict
+    assert repr(result) == "GradCheck(ok=False, max_rel_error=2.0e-01)"
+
+
+def test_wrong_gate_on_arrays_names_the_wrong_entries():
+    a = np.array([1.0, 2.0, 3.0])
+    b = np.array([1.0, 2.0, 3.5])        # entries 0 and 1 equal: the swap is harmless there
+    result = bp.gradcheck(SwappedMultiply(), a, b)
+    assert not result.ok
+    verdict = result.verdict
+    assert "a: 1 of 3 entries wrong" in verdict and "b: 1 of 3 entries wrong" in verdict
+    assert "a[2]: analytic" in verdict and "b[2]: analytic" in verdict
+    assert "a[0]" not in verdict and "a[1]" not in verdict
+
+
+def test_only_the_wrong_input_is_blamed():
+    result = bp.gradcheck(HalfWrongSquare(), 1.5, -2.0)
+    assert not result.ok
+    assert "u: ok" in result.verdict
+    assert "v: 1 of 1 entry wrong" in result.verdict
+    assert "v: analytic -6, numerical -4" in result.verdict
+
+
+def test_many_wrong_entries_are_summarised():
+    a = np.arange(1.0, 9.0)
+    result = bp.gradcheck(SwappedMultiply(), a, a + 1.0)
+    assert "a: 8 of 8 entries wrong" in result.verdict
+    assert "... and 3 more" in result.verdict
+    assert len(result.verdict.splitlines()) < 20
+
+
+def test_wrong_gate_inside_a_graph_is_caught_by_the_graph_check():
+    x, y = bp.inputs("x y")
+    g = bp.Graph(apply(SwappedMultiply(), x + 1.0, y) * 2.0)
+    result = bp.gradcheck(g, x=0.5, y=-1.25)
+    assert not result.ok
+    assert result.analytic["x"] == pytest.approx(2 * 1.5)        # the wrong rule
+    assert result.numerical["x"] == pytest.approx(2 * -1.25)      # the truth
+    assert "x: analytic 3, numerical -2.5" in result.verdict
+
+
+def test_tolerance_is_a_parameter():
+    class SlightlyOff(Multiply):
+        def backward(self, upstream):
+            da, db = super().backward(upstream)
+            return da * (1 + 1e-4), db
+
+    assert not bp.gradcheck(SlightlyOff(), 2.0, 3.0).ok
+    loose = bp.gradcheck(SlightlyOff(), 2.0, 3.0, tolerance=1e-3)
+    assert loose.ok and loose.max_rel_error == pytest.approx(5e-5, rel=1e-3)
+
+
+# ---- misuse -------------------------------------------------------------------------
+
+
+def test_gradcheck_misuse_is_explained():
+    with pytest.raises(TypeError, match=r"gate instance.*Multiply\(\)"):
+        bp.gradcheck(Multiply, 1.0, 2.0)
+    with pytest.raises(TypeError, match=r"by name"):
+        bp.gradcheck(bp.parse("x"), 1.0)
+    with pytest.raises(TypeError, match=r"by position"):
+        bp.gradcheck(Multiply(), a=1.0, b=2.0)
+    with pytest.raises(TypeError, match=r"Graph or a Gate, got int"):
+        bp.gradcheck(3)
+    with pytest.raises(ValueError, match=r"missing a value for input 'y'"):
+        bp.gradcheck(bp.parse("x * y"), x=1.0)

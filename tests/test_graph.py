@@ -1,0 +1,677 @@
+"""The graph engine against the lecture's numbers, hand computation and its error contract.
+
+Lessons 01, 02 and 04 (shared/LESSONS.md): every number is asserted through the parser,
+through Python operators, and (lesson 02) through the one sigmoid gate.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import bpwidgets as bp
+from bpwidgets.graph import apply
+
+# ---- helpers ---------------------------------------------------------------------
+
+
+def lecture_round(value):
+    """The lecture prints two decimals."""
+    return round(float(value), 2)
+
+
+def gate_names(graph):
+    return [node.gate.name for node in graph.gates()]
+
+
+# ---- lesson 01: (x + y) z --------------------------------------------------------
+
+LESSON01 = dict(x=-2, y=5, z=-4)
+
+
+def lesson01_graphs():
+    parsed = bp.parse("(x + y) * z")
+    x, y, z = bp.inputs("x y z")
+    return {"parse": parsed, "operators": bp.Graph((x + y) * z)}
+
+
+@pytest.mark.parametrize("path", ["parse", "operators"])
+def test_lesson01_numbers(path):
+    g = lesson01_graphs()[path]
+    f = g.forward(**LESSON01)
+    assert f == -12.0 and isinstance(f, float)
+    grads = g.backward()
+    assert grads == {"x": -4.0, "y": -4.0, "z": 3.0}
+    assert all(isinstance(v, float) for v in grads.values())
+
+    # The intermediate node q = x + y holds 3, and df/dq = z = -4.
+    mul = g.output
+    assert mul.gate.name == "mul"
+    q, z = mul.inputs
+    assert q.gate.name == "add" and q.value == 3.0
+    assert q.grad == -4.0
+    assert z.kind == "input" and z.name == "z" and z.grad == 3.0  # df/dz = q
+    assert g.output.grad == 1.0
+
+
+@pytest.mark.parametrize("path", ["parse", "operators"])
+def test_lesson01_edges_show_local_times_upstream(path):
+    g = lesson01_graphs()[path]
+    g.forward(**LESSON01)
+    g.backward()
+    by_pair = {(e.source.name or e.source.gate.name, e.target.gate.name): e for e in g.edges}
+    # edge q -> mul: local dF/dq = z = -4, upstream 1, downstream -4
+    e = by_pair[("add", "mul")]
+    assert (e.value, e.local, e.upstream, e.downstream) == (3.0, -4.0, 1.0, -4.0)
+    # edge z -> mul: local = q = 3
+    e = by_pair[("z", "mul")]
+    assert (e.value, e.local, e.upstream, e.downstream) == (-4.0, 3.0, 1.0, 3.0)
+    # edges x -> add and y -> add: the add gate distributes -4 to both
+    for name in "xy":
+        e = by_pair[(name, "add")]
+        assert (e.local, e.upstream, e.downstream) == (1.0, -4.0, -4.0)
+    for e in g.edges:
+        assert e.downstream == e.local * e.upstream
+    assert len(g.edges) == 4
+
+
+def test_lesson01_graph_structure_and_ids():
+    g = bp.parse("(x + y) * z")
+    assert list(g.inputs) == ["x", "y", "z"]
+    assert g.output is g.nodes[-1]
+    assert [g.node_id(n) for n in g.nodes] == [f"n{k}" for k in range(5)]
+    # every node comes after its inputs
+    for node in g.nodes:
+        for parent in node.inputs:
+            assert g.index[parent] < g.index[node]
+    assert gate_names(g) == ["add", "mul"]
+    assert g.expression == "(x + y) * z"
+    assert repr(g) == "<Graph (x + y) * z: 5 nodes, inputs x, y, z>"
+    assert "0x" not in repr(bp.Graph(bp.inputs("x") * 2))
+
+
+# ---- lesson 02: the sigmoid example ---------------------------------------------
+
+LESSON02 = dict(w0=2, x0=-1, w1=-3, x1=-2, w2=-3)
+LESSON02_GRADS = dict(w0=-0.196612, x0=0.393224, w1=-0.393224, x1=-0.589836, w2=0.196612)
+SIGMOID_1 = 1 / (1 + math.exp(-1))          # sigma(1) = 0.7310585...
+
+
+def lesson02_expanded():
+    w0, x0, w1, x1, w2 = bp.inputs("w0 x0 w1 x1 w2")
+    return {
+        "parse": bp.parse("1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))"),
+        "operators": bp.Graph(1 / (1 + bp.exp(-(w0 * x0 + w1 * x1 + w2)))),
+    }
+
+
+def lesson02_gate():
+    w0, x0, w1, x1, w2 = bp.inputs("w0 x0 w1 x1 w2")
+    return {
+        "parse": bp.parse("sigmoid(w0*x0 + w1*x1 + w2)"),
+        "operators": bp.Graph(bp.sigmoid(w0 * x0 + w1 * x1 + w2)),
+    }
+
+
+def assert_lesson02_grads(grads):
+    assert set(grads) == set(LESSON02_GRADS)
+    for name, want in LESSON02_GRADS.items():
+        assert grads[name] == pytest.approx(want, abs=1e-6), name
+    # and the lecture's two-decimal rounding
+    assert {k: lecture_round(v) for k, v in grads.items()} == \
+        dict(w0=-0.20, x0=0.39, w1=-0.39, x1=-0.59, w2=0.20)
+
+
+@pytest.mark.parametrize("path", ["parse", "operators"])
+def test_lesson02_expanded_forward_and_backward_gate_by_gate(path):
+    g = lesson02_expanded()[path]
+    f = g.forward(**LESSON02)
+    assert f == pytest.approx(SIGMOID_1, abs=1e-12)
+    assert lecture_round(f) == 0.73
+
+    # Walk from the output back, as the lecture does.
+    div = g.output
+    assert div.gate.name == "div" and div.inputs[0].value == 1.0
+    plus1 = div.inputs[1]
+    assert plus1.gate.name == "add"
+    exp = plus1.inputs[1]
+    assert exp.gate.name == "exp"
+    neg = exp.inputs[0]
+    assert neg.gate.name == "neg"
+    s = neg.inputs[0]
+    assert s.gate.name == "add"
+
+    # forward values: 1, -1, 0.368, 1.368, 0.731
+    assert s.value == 1.0
+    assert neg.value == -1.0
+    assert exp.value == pytest.approx(math.exp(-1), abs=1e-12)
+    assert round(float(exp.value), 3) == 0.368
+    assert round(float(plus1.value), 3) == 1.368
+    assert round(float(div.value), 3) == 0.731
+    # the products and the first sum: w0 x0 = -2, w1 x1 = 6, -2 + 6 = 4
+    first_sum, w2 = s.inputs
+    assert w2.name == "w2" and first_sum.value == 4.0
+    assert sorted(p.value for p in first_sum.inputs) == [-2.0, 6.0]
+
+    grads = g.backward()
+    # backward per gate, the lecture's rounding: 1/x -0.53, +1 -0.53, exp -0.20, *-1 0.20
+    assert lecture_round(plus1.grad) == -0.53
+    assert plus1.grad == pytest.approx(-1 / (1 + math.exp(-1)) ** 2, abs=1e-12)
+    assert lecture_round(exp.grad) == -0.53
+    assert lecture_round(neg.grad) == -0.20
+    assert lecture_round(s.grad) == 0.20
+    assert s.grad == pytest.approx(0.196612, abs=1e-6)
+    # the add gates pass 0.20 to both inputs
+    assert first_sum.grad == s.grad and w2.grad == s.grad
+    assert_lesson02_grads(grads)
+
+
+@pytest.mark.parametrize("path", ["parse", "operators"])
+def test_lesson02_sigmoid_gate_gives_the_same_gradients(path):
+    g = lesson02_gate()[path]
+    assert gate_names(g) == ["mul", "mul", "add", "add", "sigmoid"]
+    f = g.forward(**LESSON02)
+    assert f == pytest.approx(SIGMOID_1, abs=1e-12)
+    grads = g.backward()
+    assert_lesson02_grads(grads)
+    # The gate's local gradient is (1 - s) s = 0.196612 ~ (0.73)(0.27) = 0.2
+    sig = g.output
+    (local,) = sig.local_gradients
+    assert local == pytest.approx((1 - SIGMOID_1) * SIGMOID_1, abs=1e-12)
+    assert local == pytest.approx(0.196612, abs=1e-6)
+    assert round(float(local), 1) == 0.2
+    (edge,) = [e for e in g.edges if e.target is sig]
+    assert edge.value == 1.0 and edge.upstream == 1.0
+    assert edge.local == local and edge.downstream == local
+
+
+def test_lesson02_expanded_and_collapsed_agree_exactly_enough():
+    expanded, collapsed = lesson02_expanded()["parse"], lesson02_gate()["parse"]
+    assert expanded.forward(**LESSON02) == pytest.approx(collapsed.forward(**LESSON02), abs=1e-15)
+    a, b = expanded.backward(), collapsed.backward()
+    for name in a:
+        assert a[name] == pytest.approx(b[name], abs=1e-15)
+    assert len(expanded.gates()) == 8 and len(collapsed.gates()) == 5
+
+
+# ---- lesson 04: ||W x||^2 --------------------------------------------------------
+
+W04 = [[0.1, 0.5], [-0.3, 0.8]]
+X04 = [0.2, 0.4]
+
+
+def lesson04_graphs():
+    W, x = bp.inputs("W x")
+    return {"parse": bp.parse("sum((W @ x) ** 2)"), "operators": bp.Graph(bp.sum((W @ x) ** 2))}
+
+
+@pytest.mark.parametrize("path", ["parse", "operators"])
+def test_lesson04_numbers(path):
+    g = lesson04_graphs()[path]
+    f = g.forward(W=W04, x=X04)
+    assert isinstance(f, float) and f == pytest.approx(0.116, abs=1e-12)
+    grads = g.backward()
+    assert grads["W"].shape == (2, 2) and grads["x"].shape == (2,)
+    np.testing.assert_allclose(grads["W"], [[0.088, 0.176], [0.104, 0.208]], atol=1e-12)
+    np.testing.assert_allclose(grads["x"], [-0.112, 0.636], atol=1e-12)
+    # q = W x = [0.22, 0.26]; its gradient is 2q = [0.44, 0.52]
+    power = g.output.inputs[0]
+    q = power.inputs[0]
+    assert q.gate.name == "matmul"
+    np.testing.assert_allclose(q.value, [0.22, 0.26], atol=1e-12)
+    np.testing.assert_allclose(q.grad, [0.44, 0.52], atol=1e-12)
+    # @ and sum are not elementwise: no local gradient on their edges
+    assert q.local_gradients is None and g.output.local_gradients is None
+    assert all(e.local is None for e in g.edges if e.target.gate.name in ("matmul", "sum"))
+
+
+# ---- fan-out ---------------------------------------------------------------------
+
+
+def test_fan_out_x_times_x_is_2x():
+    x = bp.inputs("x")
+    g = bp.Graph(x * x)
+    assert g.forward(x=3.5) == 12.25
+    assert g.backward() == {"x": 7.0}
+    # two edges from x, each carrying 3.5
+    edges = [e for e in g.edges if e.source is x]
+    assert len(edges) == 2 and [e.downstream for e in edges] == [3.5, 3.5]
+
+
+def test_fan_out_a_plus_a_is_2():
+    g = bp.parse("a + a")
+    g.forward(a=-1.25)
+    assert g.backward() == {"a": 2.0}
+    assert len(g.edges) == 2
+
+
+def test_fan_out_three_gates_add_all_three():
+    x, y, z = bp.inputs("x y z")
+    g = bp.Graph(x * y + (x + z) + bp.exp(x))
+    xv, yv, zv = 0.3, -1.7, 2.0
+    g.forward(x=xv, y=yv, z=zv)
+    grads = g.backward()
+    assert grads["x"] == pytest.approx(yv + 1 + math.exp(xv), abs=1e-14)
+    assert grads["y"] == pytest.approx(xv, abs=1e-15)
+    assert grads["z"] == 1.0
+    assert len([e for e in g.edges if e.source is x]) == 3
+
+
+def test_fan_out_of_an_inner_node():
+    x = bp.inputs("x")
+    q = x * 3.0                   # q feeds two gates
+    g = bp.Graph(q * q + q)       # f = 9x^2 + 3x, df/dx = 18x + 3
+    g.forward(x=2.0)
+    assert g.backward() == {"x": 39.0}
+    assert q.grad == 2 * 6.0 + 1
+
+
+def test_same_input_array_fan_out():
+    g = bp.parse("sum(x * x + x)")
+    g.forward(x=[1.0, -2.0, 0.5])
+    np.testing.assert_array_equal(g.backward()["x"], [3.0, -3.0, 2.0])
+
+
+# ---- a static graph: forward again and again -------------------------------------
+
+
+def test_repeated_backward_gives_the_same_answer():
+    g = bp.parse("(x + y) * z")
+    g.forward(**LESSON01)
+    first = g.backward()
+    assert g.backward() == first
+    assert g.backward() == first
+
+
+def test_backward_after_new_forward_is_fresh():
+    g = bp.parse("x * x * y")
+    g.forward(x=1.0, y=2.0)
+    assert g.backward() == {"x": 4.0, "y": 1.0}
+    g.forward(x=3.0, y=-1.0)
+    assert g.backward() == {"x": -6.0, "y": 9.0}   # not 4 - 6, not accumulated
+    g.forward(x=1.0, y=2.0)
+    assert g.backward() == {"x": 4.0, "y": 1.0}
+
+
+def test_array_inputs_get_gradients_of_their_shape():
+    g = bp.parse("sum(W @ x + b)")
+    W = np.arange(6.0).reshape(2, 3)
+    x = np.array([1.0, -1.0, 2.0])
+    b = np.array([0.5, 0.25])
+    assert g.forward(W=W, x=x, b=b) == pytest.approx(np.sum(W @ x + b))
+    grads = g.backward()
+    np.testing.assert_array_equal(grads["W"], np.tile(x, (2, 1)))
+    np.testing.assert_array_equal(grads["x"], W.sum(axis=0))
+    np.testing.assert_array_equal(grads["b"], [1.0, 1.0])
+
+
+def test_array_output_with_upstream():
+    g = bp.parse("x * y")
+    out = g.forward(x=[1.0, 2.0, 3.0], y=2.0)
+    np.testing.assert_array_equal(out, [2.0, 4.0, 6.0])
+    grads = g.backward(upstream=[1.0, 0.0, -1.0])
+    np.testing.assert_array_equal(grads["x"], [2.0, 0.0, -2.0])
+    assert grads["y"] == 1.0 * 1 + 0.0 * 2 + -1.0 * 3     # the scalar y got the sum
+
+
+def test_broadcast_column_plus_matrix():
+    g = bp.parse("sum(c + M)")
+    g.forward(c=[[1.0], [2.0]], M=np.ones((2, 3)))
+    grads = g.backward()
+    np.testing.assert_array_equal(grads["c"], [[3.0], [3.0]])
+    np.testing.assert_array_equal(grads["M"], np.ones((2, 3)))
+
+
+def test_graph_of_just_an_input_and_just_a_constant():
+    x = bp.inputs("x")
+    g = bp.Graph(x)
+    assert g.forward(x=2.5) == 2.5
+    assert g.backward() == {"x": 1.0}
+    c = bp.parse("7")
+    assert c.forward() == 7.0 and c.backward() == {}
+
+
+def test_numpy_number_inputs_are_accepted():
+    g = bp.parse("x * y")
+    assert g.forward(x=np.int64(3), y=np.float32(0.5)) == 1.5
+
+
+# ---- the 100,000-node chain --------------------------------------------------------
+
+
+def test_100000_node_chain_of_add_and_subtract():
+    x = bp.inputs("x")
+    node = x
+    for k in range(50_000):
+        node = node + 1.0
+        node = node - 1.0
+    g = bp.Graph(node)
+    assert len(g.gates()) == 100_000
+    assert len(g.nodes) == 200_001      # plus one constant per gate, and x
+    assert g.forward(x=0.75) == 0.75    # +1 -1 is exact for 0.75
+    assert g.backward() == {"x": 1.0}
+
+
+def test_100000_node_chain_of_multiplies():
+    x = bp.inputs("x")
+    node = x
+    for k in range(100_000):
+        node = node * 1.0000001
+    g = bp.Graph(node)
+    assert len(g.gates()) == 100_000
+    expected = 1.0000001 ** 100_000       # = e^(0.01 - 5e-10 ...) ~ 1.01005
+    assert g.forward(x=2.0) == pytest.approx(2.0 * expected, rel=1e-9)
+    assert g.backward()["x"] == pytest.approx(expected, rel=1e-9)
+
+
+# ---- errors: forward -------------------------------------------------------------
+
+
+@pytest.fixture
+def g01():
+    return bp.parse("(x + y) * z")
+
+
+def test_forward_names_the_missing_input(g01):
+    with pytest.raises(ValueError, match=r"missing.*'z'"):
+        g01.forward(x=1, y=2)
+
+
+def test_forward_names_the_unknown_input(g01):
+    with pytest.raises(ValueError, match=r"unknown input 'w'") as info:
+        g01.forward(x=1, y=2, z=3, w=4)
+    assert "x, y, z" in str(info.value)
+
+
+@pytest.mark.parametrize("bad", ["abc", None, object(), True, 1 + 2j, [[1, 2], [3]], {"a": 1}],
+                         ids=["str", "None", "object", "bool", "complex", "ragged", "dict"])
+def test_forward_names_a_non_numeric_input(g01, bad):
+    with pytest.raises(TypeError, match=r"input 'y'.*number"):
+        g01.forward(x=1, y=bad, z=3)
+
+
+@pytest.mark.parametrize("bad", [["1", "2"], np.array(["1.5"]), np.array([1 + 2j])],
+                         ids=["list-of-str", "str-array", "complex-array"])
+def test_forward_refuses_arrays_that_are_not_numbers(g01, bad):
+    # Strings that look like numbers and complex arrays are not numbers either: they
+    # must not be converted silently (complex loses its imaginary part).
+    with pytest.raises(TypeError, match=r"input 'y'"):
+        g01.forward(x=1, y=bad, z=3)
+
+
+def test_forward_names_a_too_big_integer(g01):
+    with pytest.raises((TypeError, ValueError), match=r"input 'x'"):
+        g01.forward(x=10 ** 400, y=1, z=1)
+
+
+@pytest.mark.parametrize("bad,word", [(float("nan"), "NaN"), (np.nan, "NaN"),
+                                      (float("inf"), "infinite"), (-np.inf, "infinite"),
+                                      (np.float32("nan"), "NaN")])
+def test_forward_names_nan_and_inf_inputs(g01, bad, word):
+    with pytest.raises(ValueError, match=rf"input 'z' is {word}"):
+        g01.forward(x=1, y=2, z=bad)
+
+
+def test_forward_names_nan_entries_in_an_array(g01):
+    with pytest.raises(ValueError, match=r"input 'x' contains NaN"):
+        g01.forward(x=[1.0, np.nan], y=2, z=3)
+    with pytest.raises(ValueError, match=r"input 'x' contains infinite"):
+        g01.forward(x=[1.0, np.inf], y=2, z=3)
+
+
+def test_forward_names_the_node_that_overflows():
+    g = bp.parse("exp(x) * 2")
+    with pytest.raises(FloatingPointError, match=r"n1 \(exp\)") as info:
+        g.forward(x=1000)
+    assert "1000" in str(info.value)
+    with pytest.raises(FloatingPointError, match=r"\(log\)"):
+        bp.parse("log(x)").forward(x=-1)
+
+
+def test_no_silent_nan_gradient_from_an_infinite_intermediate():
+    # exp(1000) is inf, 1/inf = 0 is finite: the output looks fine, but backward would
+    # multiply inf by 0. The engine must say so (in forward or backward), not return NaN.
+    g = bp.parse("1 / exp(x)")
+    with pytest.raises((FloatingPointError, ValueError), match=r"exp"):
+        g.forward(x=1000)
+        g.backward()
+
+
+def test_no_silent_nan_gradient_in_the_batched_runner_either():
+    g = bp.Graph(bp.parse("1 / exp(x)").output, batched=True)
+    with pytest.raises((FloatingPointError, ValueError), match=r"exp"):
+        g.forward(x=1000)
+        g.backward()
+
+
+def test_forward_refuses_shapes_that_do_not_fit():
+    g = bp.parse("W @ x")
+    with pytest.raises(ValueError, match=r"matmul.*\(2, 3\).*\(2,\)"):
+        g.forward(W=np.ones((2, 3)), x=np.ones(2))
+
+
+# ---- errors: names -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("names,bad", [("x y-1", "y-1"), ("x 1y", "1y"), ("x lambda", "lambda"),
+                                       ("if", "if"), ("x.y", "x.y")])
+def test_input_names_must_be_identifiers(names, bad):
+    with pytest.raises(ValueError, match=rf"input name '{bad}' is not a valid name"):
+        bp.inputs(names)
+
+
+@pytest.mark.parametrize("name", ["exp", "sigmoid", "max", "sum", "relu"])
+def test_input_names_cannot_be_function_names(name):
+    with pytest.raises(ValueError, match=rf"'{name}' is taken by the function {name}\(\)"):
+        bp.inputs(name)
+
+
+def test_input_names_non_string():
+    with pytest.raises(ValueError, match=r"input name 3 is not a valid name"):
+        bp.inputs([3])
+
+
+def test_inputs_returns_one_node_or_a_tuple():
+    x = bp.inputs("x")
+    assert isinstance(x, bp.Node) and x.name == "x" and x.kind == "input"
+    a, b = bp.inputs(["a", "b"])
+    assert (a.name, b.name) == ("a", "b")
+    c, d = bp.inputs("c, d")
+    assert (c.name, d.name) == ("c", "d")
+
+
+def test_two_inputs_with_the_same_name_are_refused():
+    x1, x2 = bp.inputs("x x")
+    with pytest.raises(ValueError, match=r"two different input nodes are named 'x'"):
+        bp.Graph(x1 + x2)
+
+
+# ---- errors: building with operators ----------------------------------------------
+
+
+def test_operator_errors():
+    x = bp.inputs("x")
+    with pytest.raises(TypeError, match=r"exponent.*constant number.*Node"):
+        x ** x
+    with pytest.raises(TypeError, match=r"exponent.*str"):
+        x ** "2"
+    with pytest.raises(TypeError, match=r"cannot use str 'a'"):
+        x + "a"
+    with pytest.raises(TypeError, match=r"Graph needs the output node, got int"):
+        bp.Graph(3)
+    with pytest.raises(TypeError, match=r"add takes 2 input\(s\), got 1"):
+        apply(bp.OPS["add"](), x)
+
+
+def test_numbers_become_constants():
+    x = bp.inputs("x")
+    g = bp.Graph(2 * x - 1)
+    kinds = [n.kind for n in g.nodes]
+    assert kinds.count("constant") == 2 and kinds.count("input") == 1
+    assert g.forward(x=4) == 7.0
+    assert repr(bp.constant(0.5)) == "Constant(0.5)"
+    assert repr(x) == "Input('x')"
+
+
+# ---- errors: backward --------------------------------------------------------------
+
+
+def test_backward_before_forward():
+    g = bp.parse("x * 2")
+    with pytest.raises(RuntimeError, match=r"forward\(.*\) before backward"):
+        g.backward()
+
+
+def test_array_output_needs_upstream():
+    g = bp.parse("x * 2")
+    g.forward(x=np.ones(3))
+    with pytest.raises(ValueError, match=r"shape \(3,\).*upstream"):
+        g.backward()
+
+
+def test_upstream_of_the_wrong_shape():
+    g = bp.parse("x * 2")
+    g.forward(x=np.ones(3))
+    with pytest.raises(ValueError, match=r"upstream has shape \(2,\).*output has shape \(3,\)"):
+        g.backward(upstream=np.ones(2))
+    with pytest.raises(ValueError, match=r"upstream has shape \(3, 1\)"):
+        g.backward(upstream=np.ones((3, 1)))
+
+
+def test_upstream_must_be_numbers():
+    g = bp.parse("x * 2")
+    g.forward(x=np.ones(2))
+    with pytest.raises(TypeError, match=r"upstream"):
+        g.backward(upstream="ab")
+    with pytest.raises(ValueError, match=r"upstream contains NaN"):
+        g.backward(upstream=[1.0, np.nan])
+
+
+class WrongShape(bp.Gate):
+    """A learner's gate whose backward forgets the input's shape."""
+    symbol, arity = "w", 1
+
+    def forward(self, a):
+        return 2 * a
+
+    def backward(self, upstream):
+        return (np.ones(2),)
+
+
+class TwoGradients(bp.Gate):
+    symbol, arity = "t", 1
+
+    def forward(self, a):
+        return 2 * a
+
+    def backward(self, upstream):
+        return upstream, upstream
+
+
+class BareGradient(bp.Gate):
+    symbol, arity = "b", 1
+
+    def forward(self, a):
+        return 2 * a
+
+    def backward(self, upstream):
+        return 2 * upstream       # forgot the tuple
+
+
+def test_learner_gate_with_wrong_gradient_shape():
+    x = bp.inputs("x")
+    g = bp.Graph(apply(WrongShape(), x))
+    g.forward(x=np.ones(3))
+    with pytest.raises(ValueError) as info:
+        g.backward(upstream=np.ones(3))
+    message = str(info.value)
+    assert "WrongShape" in message and "(2,)" in message and "(3,)" in message
+
+
+def test_learner_gate_with_wrong_number_of_gradients():
+    x = bp.inputs("x")
+    for gate in (TwoGradients(), BareGradient()):
+        g = bp.Graph(apply(gate, x))
+        g.forward(x=1.0)
+        with pytest.raises(TypeError, match=rf"{type(gate).__name__}.*one gradient per input \(1\)"):
+            g.backward()
+
+
+def test_learner_gate_that_works_takes_part_like_a_built_in():
+    class Square(bp.Gate):
+        symbol, arity = "sq", 1
+
+        def forward(self, a):
+            self.a = a
+            return a * a
+
+        def backward(self, upstream):
+            return (2 * self.a * upstream,)
+
+    x = bp.inputs("x")
+    g = bp.Graph(apply(Square(), x * 3.0) + x)      # 9x^2 + x
+    assert g.forward(x=2.0) == 38.0
+    assert g.backward() == {"x": 37.0}
+    assert g.output.inputs[0].gate.name == "Square"
+
+
+# ---- batched (level-by-level) runner ------------------------------------------------
+
+
+@pytest.mark.parametrize("text,values", [
+    ("(x + y) * z", LESSON01),
+    ("1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))", LESSON02),
+    ("sigmoid(w0*x0 + w1*x1 + w2)", LESSON02),
+    ("a*b + a*a + b*a + a*2", dict(a=1.3, b=-0.7)),
+    ("max(x, y) * x + relu(y) - leaky_relu(x) + elu(x) + x ** 3 - tanh(y) / y", dict(x=-0.5, y=0.7)),
+    ("x", dict(x=2.0)),
+])
+def test_batched_matches_per_node(text, values):
+    g = bp.parse(text)
+    gb = bp.Graph(bp.parse(text).output, batched=True)
+    assert gb.forward(**values) == pytest.approx(g.forward(**values), rel=1e-14, abs=1e-14)
+    a, b = g.backward(), gb.backward()
+    assert a.keys() == b.keys()
+    for name in a:
+        assert b[name] == pytest.approx(a[name], rel=1e-12, abs=1e-14), name
+    # A batched graph keeps its numbers in arrays: read them with value_of / grad_of.
+    for node_g, node_b in zip(g.nodes, gb.nodes):
+        assert gb.value_of(node_b) == pytest.approx(g.value_of(node_g), rel=1e-14, abs=1e-14)
+        assert gb.grad_of(node_b) == pytest.approx(g.grad_of(node_g), rel=1e-12, abs=1e-14)
+
+
+def test_batched_lesson_numbers():
+    g = bp.Graph(bp.parse("(x + y) * z").output, batched=True)
+    assert g.forward(**LESSON01) == -12.0
+    assert g.backward() == {"x": -4.0, "y": -4.0, "z": 3.0}
+    g.forward(x=1, y=1, z=1)
+    assert g.backward() == {"x": 1.0, "y": 1.0, "z": 2.0}   # fresh, not accumulated
+
+
+def test_batched_refusals():
+    x = bp.inputs("x")
+    with pytest.raises(ValueError, match=r"cannot run batched.*matmul"):
+        bp.Graph(x @ x, batched=True)
+    with pytest.raises(ValueError, match=r"cannot run batched.*sum"):
+        bp.Graph(bp.sum(x), batched=True)
+    with pytest.raises(ValueError, match=r"cannot run batched.*array constant"):
+        bp.Graph(x * [1.0, 2.0], batched=True)
+    g = bp.Graph(x * 2, batched=True)
+    with pytest.raises(ValueError, match=r"scalar inputs only.*'x'.*\(2,\)"):
+        g.forward(x=[1.0, 2.0])
+    with pytest.raises(RuntimeError, match=r"before backward"):
+        bp.Graph(x * 2, batched=True).backward()
+    with pytest.raises(ValueError, match=r"input 'x' is NaN"):
+        g.forward(x=np.nan)
+    with pytest.raises(FloatingPointError, match=r"\(exp\)"):
+        bp.Graph(bp.exp(x), batched=True).forward(x=1000)
+
+
+@pytest.mark.parametrize("bad", ["abc", "3", None, True, object(), np.nan],
+                         ids=["str", "numeric-str", "None", "bool", "object", "nan"])
+def test_batched_forward_names_a_non_numeric_input(bad):
+    # the same contract as the per-node engine: no silent conversion of '3' or True
+    x, y = bp.inputs("x y")
+    g = bp.Graph(x * y, batched=True)
+    with pytest.raises((TypeError, ValueError), match=r"input 'y'"):
+        g.forward(x=1.0, y=bad)
