@@ -1,0 +1,5 @@
+"""python -m bpwidgets: the same as the bpwidgets command."""
+
+from .cli import main
+
+raise SystemExit(main())

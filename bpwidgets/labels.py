@@ -1,0 +1,157 @@
+"""What a gate is called on the page: its symbol, with small constants folded in.
+
+The lecture draws ``1 + exp(...)`` as one circle labelled ``+1`` and ``1 / x`` as ``1/x``:
+a scalar constant feeding a gate is written into the gate's symbol instead of being drawn
+as a node of its own. The renderer, the backward captions and the explorer all ask this
+module, so the picture and the words always agree::
+
+    g = parse("1 / (1 + exp(-x))")
+    [gate_label(node)[0] for node in g.gates()]    # ['*-1', 'exp', '+1', '1/x']
+
+Also here: a short text for any node (``w0*x0 + w1*x1``) and each node's role in the
+backward flow (lesson 03). Core module: numpy only.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import ops
+
+FANOUT_FLOW = "copy: gradients add"
+"""The flow role of a node used more than once: its gradients from every use are summed."""
+
+
+def constant_number(node):
+    """A scalar constant's value (a negated constant counts: the parser reads -1 as
+    neg(1)), or None."""
+    if node.kind == "constant" and np.ndim(node.value) == 0:
+        return float(node.value)
+    if node.gate is not None and type(node.gate) is ops.Negate:
+        inner = constant_number(node.inputs[0])
+        return None if inner is None else -inner
+    return None
+
+
+def gate_label(node):
+    """(symbol, folded input index or None): add(x, 1) -> ('+1', 1), div(1, x) -> ('1/x', 0).
+
+    A scalar constant on one side of + - * / is written into the symbol, as the
+    lecture draws it, instead of being drawn as its own node.
+    """
+    symbol = node.gate.symbol
+    if len(node.inputs) != 2 or type(node.gate) not in FOLDS:
+        return symbol, None
+    left, right = (constant_number(p) for p in node.inputs)
+    if (left is None) == (right is None):
+        return symbol, None
+    on_left = left is not None
+    c = left if on_left else right
+    return FOLDS[type(node.gate)](ops.format_constant(c), c, on_left), (0 if on_left else 1)
+
+
+def _signed(op, text, c):
+    """'+2', '-2' (for + -2), '-2', '+2' (for - -2)."""
+    if op == "+":
+        return f"+{text}" if c >= 0 else text
+    return f"-{text}" if c >= 0 else f"+{ops.format_constant(-c)}"
+
+
+FOLDS = {
+    ops.Add: lambda text, c, on_left: _signed("+", text, c),
+    ops.Subtract: lambda text, c, on_left: f"{text}-x" if on_left else _signed("-", text, c),
+    ops.Multiply: lambda text, c, on_left: f"*{text}",
+    ops.Divide: lambda text, c, on_left: f"{text}/x" if on_left else f"/{text}",
+}
+
+
+def hidden_nodes(graph):
+    """Nodes not drawn: constants folded into every gate that uses them (and the
+    neg of a constant, as in -1). Returns (hidden nodes, folded (gate, index) edges)."""
+    folded_edges = set()
+    for node in graph.gates():
+        _, index = gate_label(node)
+        if index is not None:
+            folded_edges.add((node, index))
+    uses = {}
+    for edge in graph.edges:
+        uses.setdefault(edge.source, []).append(edge)
+    hidden = set()
+    for node in reversed(graph.nodes):     # consumers first, so neg(1) hides its 1 too
+        if node is graph.output or constant_number(node) is None:
+            continue
+        if all((e.target, e.index) in folded_edges or e.target in hidden for e in uses[node]):
+            hidden.add(node)
+    return hidden, folded_edges
+
+
+def symbol(node):
+    """The label of a node's circle (gates) or its name (inputs, constants)."""
+    if node.gate is not None:
+        return gate_label(node)[0]
+    if node.kind == "input":
+        return node.name
+    return ops.format_constant(node.value) if np.ndim(node.value) == 0 \
+        else f"const {np.shape(node.value)}"
+
+
+def flow_roles(graph):
+    """{node: its role in backward flow}: a gate's ``flow`` (``add distributes``, ``max
+    routes``, ``mul swaps``...), and ``copy: gradients add`` for every node used twice or
+    more (a fan-out), gate or not. A gate that also fans out gets both, joined by ``; ``."""
+    uses = {}
+    for edge in graph.edges:
+        uses[edge.source] = uses.get(edge.source, 0) + 1
+    roles = {}
+    for node in graph.nodes:
+        parts = [node.gate.flow] if node.gate is not None and node.gate.flow else []
+        if uses.get(node, 0) > 1:
+            parts.append(FANOUT_FLOW)
+        if parts:
+            roles[node] = "; ".join(parts)
+    return roles
+
+
+# ---- a short text for a node ------------------------------------------------------
+
+PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "matmul": 2, "neg": 3, "pow": 4}
+INFIX = {"add": " + ", "sub": " - ", "mul": "*", "div": "/", "matmul": " @ "}
+
+
+def node_texts(graph, limit=28):
+    """{node: a short expression for it}, e.g. ``w0*x0 + w1*x1``; anything longer than
+    ``limit`` characters (or built on such) is named by its symbol and id: ``the exp node n7``."""
+    texts, strength, named = {}, {}, set()
+    for node in graph.nodes:           # topological order: inputs are done first
+        if node.gate is None:
+            texts[node], strength[node] = symbol(node), 5
+            if node.kind == "constant" and np.ndim(node.value) == 0 and node.value < 0:
+                strength[node] = 0
+            continue
+        number = constant_number(node)       # -1 (neg of 1) reads as a number
+        if number is not None:
+            texts[node], strength[node] = ops.format_constant(number), 5 if number >= 0 else 0
+            continue
+        texts[node], strength[node] = _compose(node, texts, strength)
+        if len(texts[node]) > limit or any(arg in named for arg in node.inputs):
+            texts[node], strength[node] = f"the {symbol(node)} node {graph.node_id(node)}", 5
+            named.add(node)
+    return texts
+
+
+def _compose(node, texts, strength):
+    name, args = node.gate.name, node.inputs
+    level = PRECEDENCE.get(name)
+
+    def wrap(arg, need):
+        return texts[arg] if strength[arg] >= need else f"({texts[arg]})"
+
+    if name in INFIX:
+        # the right operand of - and / needs brackets at equal strength too
+        right_need = level + (name in ("sub", "div"))
+        return wrap(args[0], level) + INFIX[name] + wrap(args[1], right_need), level
+    if name == "neg":
+        return "-" + wrap(args[0], level + 1), level
+    if name == "pow":
+        return wrap(args[0], level + 1) + "**" + ops.format_constant(node.gate.exponent), level
+    return f"{name}({', '.join(texts[a] for a in args)})", 5

@@ -1,0 +1,495 @@
+"""Graph -> Graphviz picture in the lecture's look.
+
+Inputs sit on the left as plain names, the output on the right with an arrow to
+nothing, and every gate is a small circle with its symbol. Each edge passes through
+a small *label node*: the forward value above the line (green), the gradient sent
+back along that edge below it (red)::
+
+    x0 ──  -1.00  ──▶ (*)          value (green)
+           ─────                   the edge runs through here
+            0.39                   gradient (red)
+
+Every number sits in a fixed-size cell, so the layout does not depend on the
+digits: the live widget lays a graph out once and patches new numbers in
+(``template.py``). Both share ``layout``, which asks a function ``put(slot)`` what
+to write in each number or colour *slot*.
+
+    g = bp.parse("(x + y) * z"); g.forward(x=-2, y=5, z=-4); g.backward()
+    bp.draw(g)          # a graphviz.Digraph
+    bp.show(g)          # a Picture: shows itself in a notebook, short stable repr
+"""
+
+import html
+import math
+import pathlib
+from collections import namedtuple
+
+import graphviz
+import numpy as np
+
+from .. import ops
+# Constants folded into gate symbols (+1, 1/x): one home, shared with the step captions.
+from ..labels import flow_roles, gate_label, hidden_nodes
+
+# ---- the look ----------------------------------------------------------------------
+FONT = "Helvetica"
+VALUE_COLOUR = "#1a8a3a"        # forward values: green
+NEGATIVE_COLOUR = "#d62728"     # gradients: red when negative ...
+POSITIVE_COLOUR = "#e67300"     # ... orange-red when positive, so a sign change shows
+ZERO_COLOUR = "#8c8c8c"         # ... grey when exactly zero (a blocked path)
+LOCAL_COLOUR = "#5a6fa8"        # local gradients: muted blue
+MUTED_COLOUR = "#777777"        # shapes, constants, captions
+HIGHLIGHT_FILL = "#ffe066"      # the node the backward step-through is at
+HIGHLIGHT_STROKE = "#b8860b"
+NUMBER_SIZE = 12                # font sizes in points (1pt = 1.33px at 100% zoom)
+NAME_SIZE = 14
+SMALL_SIZE = 10
+CELL_WIDTH = 54                 # fits 8 characters such as -1.2e+05 at NUMBER_SIZE
+CELL_HEIGHT = 15
+SIDE_WIDTH = 30                 # the "local" caption column (show_local only)
+MAX_CHARS = 8
+MATRIX_LIMIT = 4                # arrays up to 4x4 are drawn entry by entry
+
+TABLE = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"{}>'
+
+
+# ---- numbers -------------------------------------------------------------------------
+
+def format_number(x, decimals=2):
+    """A number in at most 8 characters: '0.73', '-0.53', '1.2e+05', '3.1e-04'.
+
+    Fixed-point with ``decimals`` places when that fits and shows a digit;
+    compact scientific notation otherwise.
+    """
+    x = float(x)
+    if not math.isfinite(x):
+        return str(x)
+    if x == 0:
+        return f"{0.0:.{decimals}f}"
+    fixed = f"{x:.{decimals}f}"
+    if abs(x) >= 10.0 ** -decimals and len(fixed) <= MAX_CHARS:
+        return fixed
+    short = f"{x:.1e}"
+    return short if len(short) <= MAX_CHARS else f"{x:.0e}"
+
+
+def gradient_colour(number):
+    """Gradients are red; positive ones lean orange and zero is grey, so a sign
+    change is visible as a colour change, not only in the digits."""
+    if number is None or number < 0:
+        return NEGATIVE_COLOUR
+    return POSITIVE_COLOUR if number > 0 else ZERO_COLOUR
+
+
+def display_shape(value):
+    """The shape a value is drawn with: () before forward and for scalars."""
+    return () if value is None else np.shape(value)
+
+
+def is_small(shape):
+    """Drawn entry by entry (scalars, vectors and matrices up to 4x4)?"""
+    return len(shape) <= 2 and all(n <= MATRIX_LIMIT for n in shape)
+
+
+# ---- slots: every number or colour that changes with the values ------------------------
+
+Slot = namedtuple("Slot", "kind ref entry")
+"""One changing thing in the picture. ``kind`` is one of
+
+- 'value', 'grad', 'local' (``ref`` an Edge): the edge's forward value, its downstream
+  gradient, the target gate's local gradient for it;
+- 'out_value', 'out_grad' (``ref`` the output node): the output's value and gradient;
+- 'total' (``ref`` a Total(input, consumers) for an input that fans out): its summed
+  gradient;
+- 'grad_colour', 'out_grad_colour', 'total_colour': the colour of those gradients;
+- 'fill', 'stroke' (``ref`` a node): its colours (highlighted or not).
+
+``entry`` is None for a scalar, else the array index drawn in that cell.
+"""
+
+
+def slot_number(graph, slot, visited=None):
+    """The number a slot shows now, or None (not computed yet, or not yet visited)."""
+    kind, ref, entry = slot
+    kind = kind.removesuffix("_colour")
+    if not graph.forward_done:
+        return None
+    if kind == "value":
+        number = ref.source.value
+    elif kind == "out_value":
+        number = ref.value
+    elif kind == "local":
+        number = _local(graph, ref)
+    elif not graph.backward_done:
+        return None
+    elif kind == "grad":
+        if visited is not None and ref.target not in visited:
+            return None
+        number = ref.downstream
+    elif kind == "out_grad":
+        number = ref.grad
+    elif kind == "total":
+        if visited is not None and not all(t in visited for t in ref.consumers):
+            return None
+        number = ref.node.grad
+    else:
+        raise ValueError(f"unknown slot kind {slot.kind!r}")
+    if number is None:
+        return None
+    return float(number if entry is None else number[entry])
+
+
+def _local(graph, edge):
+    """The local gradient drawn per entry of the edge's value (broadcast if it is a
+    scalar such as add's 1), or None (batched graphs, non-elementwise gates)."""
+    if graph.batched:
+        return None
+    local = edge.local
+    if local is None:
+        return None
+    shape = display_shape(edge.source.value)
+    if np.shape(local) == shape:
+        return local
+    try:
+        return np.broadcast_to(local, shape)
+    except ValueError:
+        return None      # the input was broadcast: its local gradient is bigger than it
+
+
+Total = namedtuple("Total", "node consumers")
+"""The ref of a 'total' slot: an input and the gates that use it (its gradient is
+complete once all of them have been visited)."""
+
+
+def slot_content(graph, slot, decimals=2, visited=None, highlight=None):
+    """What a slot shows: number text ('' or '?' when unknown) or a colour."""
+    if slot.kind == "fill":
+        return HIGHLIGHT_FILL if slot.ref is highlight else "white"
+    if slot.kind == "stroke":
+        return HIGHLIGHT_STROKE if slot.ref is highlight else "black"
+    number = slot_number(graph, slot, visited)
+    if slot.kind.endswith("_colour"):
+        return gradient_colour(number)
+    if number is None:
+        return "?" if slot.kind in ("value", "out_value") else ""
+    return format_number(number, decimals)
+
+
+# ---- layout: the one function that draws ------------------------------------------------
+
+def layout(graph, put, show_local=False, align="CENTER"):
+    """Build the Digraph. ``put(slot)`` returns the text or colour for each slot.
+
+    ``align`` is how numbers sit in their cells ('CENTER' for a normal drawing; the
+    template uses 'LEFT' so Graphviz places every number at its cell's left edge,
+    whatever its width, and centres it afterwards). Cell sizes never depend on the
+    numbers, so node positions are the same for any values.
+    """
+    dot = graphviz.Digraph(graph_attr={
+        "rankdir": "LR", "ranksep": "0.22", "nodesep": "0.12", "bgcolor": "white",
+        "fontname": FONT}, node_attr={"fontname": FONT}, edge_attr={"color": "black"})
+    hidden, folded_edges = hidden_nodes(graph)
+    consumers = {}
+    for edge in graph.edges:
+        consumers.setdefault(edge.source, []).append(edge.target)
+    cells = Cells(put, align, show_local)
+    for node in graph.nodes:
+        if node in hidden:
+            continue
+        node_id = graph.node_id(node)
+        if node.kind == "input":
+            uses = consumers.get(node, [])
+            total = Total(node, tuple(uses)) if len(uses) > 1 else None
+            dot.node(node_id, id=node_id, shape="plaintext", margin="0",
+                     label=cells.input_label(node, total))
+        elif node.kind == "constant":
+            dot.node(node_id, id=node_id, shape="plaintext", margin="0.04",
+                     label=_constant_label(node))
+        else:
+            symbol, _ = gate_label(node)
+            dot.node(node_id, id=node_id, shape="circle", width="0.45", margin="0.02",
+                     style="filled", fillcolor=put(Slot("fill", node, None)),
+                     color=put(Slot("stroke", node, None)), fontsize="13",
+                     label=f"<{html.escape(symbol)}>")
+    for edge in graph.edges:
+        if (edge.target, edge.index) in folded_edges or edge.source in hidden:
+            continue
+        edge_id = f"e{graph.index[edge.target]}_{edge.index}"
+        dot.node(edge_id, id=edge_id, shape="plaintext", margin="0", width="0", height="0",
+                 label=cells.edge_label(edge, show_local))
+        dot.edge(graph.node_id(edge.source), edge_id, id=f"{edge_id}_in",
+                 arrowhead="none", headport="mid:w", headclip="false")
+        dot.edge(edge_id, graph.node_id(edge.target), id=f"{edge_id}_out",
+                 tailport="mid:e", tailclip="false")
+    out = graph.output
+    dot.node("out", id="out", shape="plaintext", margin="0", width="0", height="0",
+             label=cells.output_label(out))
+    dot.node("end", id="end", shape="point", width="0.01", style="invis")
+    dot.edge(graph.node_id(out), "out", id="out_in", arrowhead="none", headport="mid:w",
+             headclip="false")
+    dot.edge("out", "end", id="out_out", tailport="mid:e", tailclip="false")
+    return dot
+
+
+def add_flow_labels(dot, graph):
+    """Write each node's role in backward flow (``labels.flow_roles``: add distributes,
+    mul swaps, max routes, copy adds) in small text just below it, in the same column."""
+    hidden, _ = hidden_nodes(graph)
+    for node, role in flow_roles(graph).items():
+        if node in hidden:
+            continue
+        node_id = graph.node_id(node)
+        dot.node(f"{node_id}_flow", id=f"{node_id}_flow", shape="plaintext", margin="0",
+                 width="0", height="0", label=f"<{_font(role, LOCAL_COLOUR, SMALL_SIZE)}>")
+        dot.edge(node_id, f"{node_id}_flow", style="invis", weight="10")
+        with dot.subgraph() as column:
+            column.attr(rank="same")
+            column.node(node_id)
+            column.node(f"{node_id}_flow")
+    return dot
+
+
+def _constant_label(node):
+    shape = np.shape(node.value)
+    text = ops.format_constant(node.value) if not shape else f"const {shape}"
+    return f'<<FONT POINT-SIZE="{NUMBER_SIZE}" COLOR="{MUTED_COLOUR}">{html.escape(text)}</FONT>>'
+
+
+def _font(text, colour, size):
+    """Escaped text in a colour (nothing for '': Graphviz refuses an empty FONT)."""
+    if not text:
+        return ""
+    return (f'<FONT POINT-SIZE="{size}" COLOR="{html.escape(colour)}">'
+            f'{html.escape(text)}</FONT>')
+
+
+class Cells:
+    """Writes the HTML-like tables of the labels: fixed-size cells holding slots."""
+
+    def __init__(self, put, align, show_local):
+        self.put = put
+        self.align = align
+        self.sides = show_local      # extra side columns hold the 'local' caption
+
+    def number(self, slot, colour, size=NUMBER_SIZE):
+        return (f'<TD FIXEDSIZE="TRUE" WIDTH="{CELL_WIDTH}" HEIGHT="{CELL_HEIGHT}" '
+                f'ALIGN="{self.align}">{_font(self.put(slot), colour, size)}</TD>')
+
+    def text(self, text, colour=MUTED_COLOUR, span=1, width=None, size=SMALL_SIZE):
+        width = f' WIDTH="{width}" FIXEDSIZE="TRUE"' if width else ""
+        return (f'<TD COLSPAN="{span}" HEIGHT="{CELL_HEIGHT}"{width}>'
+                f'{_font(text, colour, size)}</TD>')
+
+    def block(self, kind, ref, shape, colour, caption="", sides=None):
+        """Rows of number cells for a value of ``shape`` (a column for a vector),
+        between side columns (the first row's left one holding ``caption``) if
+        ``sides`` (default: when showing local gradients)."""
+        grid = [[None]] if shape == () else (
+            [[(i,)] for i in range(shape[0])] if len(shape) == 1 else
+            [[(i, j) for j in range(shape[1])] for i in range(shape[0])])
+        rows = []
+        for r, entries in enumerate(grid):
+            cells = "".join(self.number(Slot(kind, ref, entry), colour(entry))
+                            for entry in entries)
+            rows.append(self.row(cells, caption if r == 0 else "",
+                                 self.sides if sides is None else sides))
+        return rows
+
+    def row(self, cells, caption, sides):
+        if not sides:
+            return f"<TR>{cells}</TR>"
+        colour = LOCAL_COLOUR if caption == "local" else MUTED_COLOUR
+        left = self.text(caption, colour, width=SIDE_WIDTH)
+        return f"<TR>{left}{cells}{self.text('', width=SIDE_WIDTH)}</TR>"
+
+    def spacer(self, columns):
+        return f"<TR>{self.text('', span=columns + 2 * self.sides)}</TR>"
+
+    def shape_row(self, shape, columns):
+        return f"<TR>{self.text(str(tuple(shape)), span=columns + 2 * self.sides)}</TR>"
+
+    def gradient_colour(self, kind, ref):
+        return lambda entry: self.put(Slot(kind + "_colour", ref, entry))
+
+    def around_line(self, above, below, columns):
+        """A table whose middle row is a line (the cell ``mid``): the edge comes in at
+        its left end and leaves at its right end (ports mid:w and mid:e)."""
+        line = (f'<TR><TD PORT="mid" COLSPAN="{columns + 2 * self.sides}" HEIGHT="1" '
+                f'FIXEDSIZE="FALSE" BGCOLOR="black"></TD></TR>')
+        return f"<{TABLE.format('')}{''.join(above)}{line}{''.join(below)}</TABLE>>"
+
+    def edge_label(self, edge, show_local):
+        return self._value_label("value", "grad", edge, display_shape(edge.source.value),
+                                 show_local)
+
+    def output_label(self, node):
+        return self._value_label("out_value", "out_grad", node, display_shape(node.value),
+                                 False)
+
+    def _value_label(self, value_kind, grad_kind, ref, shape, show_local):
+        """Value rows above the line, gradient rows below, balanced so the line is in
+        the middle; arrays get their shape on top, big arrays only their shape."""
+        columns = 1 if len(shape) < 2 else shape[1]
+        if not is_small(shape):
+            return self.around_line([self.shape_row(shape, 1)], [self.spacer(1)], 1)
+        above = self.block(value_kind, ref, shape, lambda entry: VALUE_COLOUR)
+        below = self.block(grad_kind, ref, shape, self.gradient_colour(grad_kind, ref))
+        if show_local:
+            local = self.block("local", ref, shape, lambda entry: LOCAL_COLOUR, "local")
+            below += local
+            above = [self.spacer(columns)] * len(local) + above
+        if shape:
+            above = [self.shape_row(shape, columns)] + above
+            below = below + [self.spacer(columns)]
+        return self.around_line(above, below, columns)
+
+    def input_label(self, node, total):
+        """The input's name; if it fans out (``total`` a Total), its summed gradient."""
+        shape = display_shape(node.value)
+        columns = 1 if len(shape) < 2 else shape[1]
+        name = (f'<TR><TD COLSPAN="{columns + 2}">'
+                f'<FONT POINT-SIZE="{NAME_SIZE}">{html.escape(node.name)}</FONT></TD></TR>')
+        rows = [name]
+        if total and is_small(shape):
+            rows += self.block("total", total, shape, self.gradient_colour("total", total),
+                               "total", sides=True)
+        fill = ' BGCOLOR="' + html.escape(self.put(Slot("fill", node, None))) + '"'
+        return f"<{TABLE.format(fill)}{''.join(rows)}</TABLE>>"
+
+
+# ---- the public drawing functions --------------------------------------------------------
+
+def draw(graph, *, show_local=False, highlight=None, visited=None, decimals=2,
+         show_flow=False):
+    """The graph as a ``graphviz.Digraph`` in the lecture's look, with the numbers of
+    the last forward (green) and backward (red) pass.
+
+    show_local: add each edge's local gradient (elementwise gates) in a third row.
+    highlight: a node to highlight (the backward step-through's current node).
+    visited: show gradients only on edges into these gates (backward step-through).
+    decimals: places after the point; long numbers switch to e.g. 1.2e+05.
+    show_flow: write each gate's role in backward flow under it (lesson 03).
+
+    >>> g = bp.parse("(x + y) * z"); g.forward(x=-2, y=5, z=-4); g.backward()
+    >>> svg = bp.draw(g).pipe("svg")      # or bp.show(g) in a notebook
+    """
+    _check(graph, highlight, visited)
+    visited = None if visited is None else set(visited)
+
+    def put(slot):
+        return slot_content(graph, slot, decimals, visited, highlight)
+    dot = layout(graph, put, show_local=show_local)
+    return add_flow_labels(dot, graph) if show_flow else dot
+
+
+def _check(graph, highlight, visited):
+    from ..graph import Graph, Node
+    if not isinstance(graph, Graph):
+        raise TypeError(f"draw needs a bp.Graph, got {type(graph).__name__}")
+    if highlight is not None and (not isinstance(highlight, Node) or highlight not in graph.index):
+        raise ValueError(f"highlight must be a node of this graph, got {highlight!r}")
+    for node in visited or ():
+        if node not in graph.index:
+            raise ValueError(f"visited contains {node!r}, which is not a node of this graph")
+
+
+class GraphvizMissing(RuntimeError):
+    """Graphviz's ``dot`` program is not installed (the Python package alone cannot draw)."""
+
+
+INSTALL_HELP = ("Graphviz's 'dot' program was not found on PATH; bpwidgets needs it to draw "
+                "graphs. Install it with one of: "
+                "sudo apt-get install graphviz (Debian/Ubuntu) | "
+                "brew install graphviz (macOS) | "
+                "conda install -c conda-forge graphviz (conda)")
+
+
+def pipe(dot, fmt):
+    """Run Graphviz; a missing ``dot`` becomes one clear GraphvizMissing error."""
+    try:
+        return dot.pipe(format=fmt, quiet=True)
+    except graphviz.ExecutableNotFound:
+        raise GraphvizMissing(INSTALL_HELP) from None
+
+
+def to_svg(graph, **draw_kwargs):
+    """The drawing as SVG text."""
+    return pipe(draw(graph, **draw_kwargs), "svg").decode("utf-8")
+
+
+def to_png(graph, dpi=144, **draw_kwargs):
+    """The drawing as PNG bytes (``dpi`` 144: sharp on most screens)."""
+    dot = draw(graph, **draw_kwargs)
+    dot.graph_attr["dpi"] = str(dpi)
+    return pipe(dot, "png")
+
+
+WRITERS = {".svg": lambda graph, kw: to_svg(graph, **kw).encode("utf-8"),
+           ".png": lambda graph, kw: to_png(graph, **kw)}
+
+
+def write(graph, path, **draw_kwargs):
+    """Write the drawing to ``path``; the extension (.svg or .png) picks the format."""
+    path = pathlib.Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in WRITERS:
+        raise ValueError(f"cannot write {str(path)!r}: the file name must end in "
+                         f"{' or '.join(WRITERS)} (got {suffix or 'no extension'!r})")
+    data = WRITERS[suffix](graph, draw_kwargs)
+    path.write_bytes(data)
+    return path
+
+
+# ---- pictures for notebooks ---------------------------------------------------------------
+
+PICTURE_MARK = "<!-- bpwidgets picture -->"
+"""Starts every Picture's SVG, so lessons/sanitize.cfg can leave the SVG out of nbval's
+comparison (its coordinates change with the Graphviz version and fonts)."""
+
+
+class Picture:
+    """A drawing to show in a notebook: the SVG for the eye, and a short, deterministic
+    text (with the output value and input gradients) for ``repr`` and nbval."""
+
+    def __init__(self, svg, text):
+        self.svg = svg
+        self.text = text
+
+    def _repr_svg_(self):
+        return self.svg
+
+    def __repr__(self):
+        return self.text
+
+
+def show(graph, **draw_kwargs):
+    """A Picture of the graph with its current numbers (``bp.draw``'s keywords apply).
+
+    >>> bp.show(g)
+    <Picture of (x + y) * z: 5 nodes, output -12.00; grads x -4.00, y -4.00, z 3.00>
+    """
+    svg = to_svg(graph, **draw_kwargs)
+    svg = PICTURE_MARK + "\n" + svg[svg.index("<svg"):]
+    return Picture(svg, describe(graph, draw_kwargs.get("decimals", 2)))
+
+
+def describe(graph, decimals=2):
+    """'<Picture of (x + y) * z: 5 nodes, output -12.00; grads x -4.00, ...>'."""
+    what = graph.expression if graph.expression is not None else "a graph"
+    if len(what) > 50:
+        what = what[:47] + "..."
+    text = f"<Picture of {what}: {len(graph.nodes)} nodes"
+
+    def brief(value):
+        shape = np.shape(value)
+        if not shape:
+            return format_number(value, decimals)
+        return "[" + ", ".join(format_number(v, decimals) for v in np.ravel(value)) + "]" \
+            if np.size(value) <= 4 else f"array {shape}"
+    if graph.forward_done:
+        text += f", output {brief(graph.output.value)}"
+    if graph.backward_done:
+        grads = [f"{name} {brief(node.grad)}" for name, node in list(graph.inputs.items())[:6]]
+        more = ", ..." if len(graph.inputs) > 6 else ""
+        text += "; grads " + ", ".join(grads) + more
+    return text + ">"

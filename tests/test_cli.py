@@ -1,0 +1,144 @@
+"""The command line: JSON gradients equal to the engine's and the lecture's, pictures on
+disk, and every failure as one line on stderr with a non-zero exit."""
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from importlib.metadata import entry_points
+
+import numpy as np
+import pytest
+
+import bpwidgets as bp
+from bpwidgets.cli import main
+
+SIGMOID = "1/(1 + exp(-(w0*x0 + w1*x1 + w2)))"
+SIGMOID_ARGS = ["w0=2", "x0=-1", "w1=-3", "x1=-2", "w2=-3"]
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_grad_prints_the_engines_json_for_the_lecture_example(capsys):
+    status, out, err = run(capsys, "grad", "(x + y) * z", "x=-2", "y=5", "z=-4")
+    assert status == 0 and err == ""
+    result = json.loads(out)
+    g = bp.parse("(x + y) * z")
+    assert result == {"value": g.forward(x=-2, y=5, z=-4), "grads": g.backward()}
+    assert result == {"value": -12.0, "grads": {"x": -4.0, "y": -4.0, "z": 3.0}}   # lesson 01
+
+
+def test_grad_of_the_sigmoid_example_matches_the_lecture(capsys):
+    status, out, _ = run(capsys, "grad", SIGMOID, *SIGMOID_ARGS)
+    result = json.loads(out)
+    assert status == 0
+    assert result["value"] == pytest.approx(0.7310585786, abs=1e-9)
+    lecture = {"w0": -0.196612, "x0": 0.393224, "w1": -0.393224, "x1": -0.589836,
+               "w2": 0.196612}
+    for name, grad in lecture.items():
+        assert result["grads"][name] == pytest.approx(grad, abs=1e-6)
+
+
+def test_grad_takes_arrays_as_json_and_prints_nested_lists(capsys):
+    status, out, _ = run(capsys, "grad", "sum((W @ x)**2)", "W=[[0.1, 0.5], [-0.3, 0.8]]",
+                         "x=[0.2, 0.4]")
+    result = json.loads(out)
+    assert status == 0
+    assert result["value"] == pytest.approx(0.116)                          # lesson 04
+    np.testing.assert_allclose(result["grads"]["W"], [[0.088, 0.176], [0.104, 0.208]])
+    np.testing.assert_allclose(result["grads"]["x"], [-0.112, 0.636])
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["grad", "(x +", "x=1"], "not a valid expression"),
+    (["grad", "x * y", "x", "y=1"], "expected NAME=VALUE"),
+    (["grad", "x * y", "x=1", "y=2", "q=3"], "unknown input 'q'"),
+    (["grad", "x * y", "x=1"], "missing a value for input 'y'"),
+    (["grad", "x * y", "x=abc", "y=1"], "cannot read the value of x"),
+    (["grad", "x", "x=__import__('os')"], "cannot read the value of x"),
+    (["grad", "x", "x=1", "x=2"], "given twice"),
+    (["grad", "x", "x=NaN"], "NaN"),
+    (["grad", "x * 2", "x=[1, 2]"], "scalar output"),
+    (["grad", "os.system('true')"], "is not allowed in an expression"),
+    (["render", "x * y", "x=1", "y=2", "-o", "graph.pdf"], "must end in .svg or .png"),
+])
+def test_errors_are_one_line_on_stderr_with_a_non_zero_exit(capsys, tmp_path, monkeypatch,
+                                                             argv, message):
+    monkeypatch.chdir(tmp_path)
+    status, out, err = run(capsys, *argv)
+    assert status == 1 and out == ""
+    assert err.startswith("bpwidgets: error: ") and err.count("\n") == 1
+    assert message in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_render_writes_an_svg_with_the_numbers(capsys, tmp_path):
+    path = tmp_path / "sigmoid.svg"
+    status, out, _ = run(capsys, "render", SIGMOID, *SIGMOID_ARGS, "-o", str(path))
+    assert status == 0 and str(path) in out
+    root = ET.parse(path).getroot()
+    out_label = next(g for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("id") == "out")
+    assert [t.text for t in out_label.iter("{http://www.w3.org/2000/svg}text")] == ["0.73", "1.00"]
+
+
+def test_render_writes_a_png(capsys, tmp_path):
+    path = tmp_path / "graph.png"
+    status, _, _ = run(capsys, "render", "x*x + x", "x=3", "-o", str(path), "--show-local")
+    assert status == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_python_m_bpwidgets_is_the_same_command():
+    done = subprocess.run([sys.executable, "-m", "bpwidgets", "grad", "(x + y) * z",
+                           "x=-2", "y=5", "z=-4"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"value": -12.0, "grads": {"x": -4.0, "y": -4.0, "z": 3.0}}
+
+
+def test_the_console_script_is_declared():
+    scripts = {e.name: e.value for e in entry_points(group="console_scripts")}
+    assert scripts["bpwidgets"] == "bpwidgets.cli:main"
+
+
+def test_missing_dot_is_one_clear_line(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "bpwidgets", "render", "x * y", "x=1", "y=2",
+                           "-o", str(tmp_path / "g.svg")],
+                          capture_output=True, text=True, env={"PATH": str(tmp_path)})
+    assert done.returncode == 1
+    assert done.stderr.startswith("bpwidgets: error: Graphviz's 'dot' program was not found")
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "sudo apt-get install graphviz" in done.stderr
+    assert "brew install graphviz" in done.stderr
+    assert "conda install -c conda-forge graphviz" in done.stderr
+
+
+def test_help_shows_examples(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert "examples:" in out and 'bpwidgets grad "(x + y) * z" x=-2 y=5 z=-4' in out
+
+
+def test_an_expression_starting_with_minus_goes_after_double_dash(capsys):
+    status, out, _ = run(capsys, "grad", "--", "-x*y", "x=1", "y=2")
+    assert status == 0
+    assert json.loads(out) == {"value": -2.0, "grads": {"x": -2.0, "y": -1.0}}
+
+
+def test_render_of_an_array_output_draws_the_forward_values_and_says_so(capsys, tmp_path):
+    path = tmp_path / "q.svg"
+    status, _, err = run(capsys, "render", "W @ x", "W=[[0.1, 0.5], [-0.3, 0.8]]",
+                         "x=[0.2, 0.4]", "-o", str(path))
+    assert status == 0
+    assert err == ("bpwidgets: note: the output has shape (2,), so the picture shows "
+                   "forward values only\n")
+    root = ET.parse(path).getroot()
+    out_label = next(g for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("id") == "out")
+    # lesson 04: q = W x = [0.22, 0.26]
+    assert [t.text for t in out_label.iter("{http://www.w3.org/2000/svg}text")] == [
+        "(2,)", "0.22", "0.26"]

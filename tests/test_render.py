@@ -1,0 +1,433 @@
+"""Pictures: the lecture's numbers on the right edges, folding, escaping, the template.
+
+Edges are found by their stable ids: the label node of the edge into input slot i of
+node n<k> is ``e<k>_i``; the output's label is ``out``. The lecture's numbers come from
+shared/LESSONS.md (two decimals, as the lecture prints them).
+"""
+
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+import bpwidgets as bp
+from bpwidgets.render import SvgTemplate, dot_svg, format_number, to_png, to_svg
+from bpwidgets.render import dot as dotmod
+
+SVG = "{http://www.w3.org/2000/svg}"
+SIGMOID = "1/(1 + exp(-(w0*x0 + w1*x1 + w2)))"
+SIGMOID_AT = dict(w0=2, x0=-1, w1=-3, x1=-2, w2=-3)
+
+
+# ---- helpers ----------------------------------------------------------------------
+
+def groups(svg):
+    """{id: [(text, fill colour, y), ...]} for every node group of the SVG (parsed as
+    XML, so entities such as &#45; are already unescaped)."""
+    root = ET.fromstring(svg)
+    found = {}
+    for g in root.iter(SVG + "g"):
+        if g.get("class", "").startswith("node"):
+            found[g.get("id")] = [(t.text or "", t.get("fill"), float(t.get("y")))
+                                  for t in g.iter(SVG + "text")]
+    return found
+
+
+def texts(svg, node_id):
+    """The texts of one label node, top to bottom."""
+    return [text for text, _, _ in sorted(groups(svg)[node_id], key=lambda t: t[2])]
+
+
+def sigmoid(backward=True):
+    g = bp.parse(SIGMOID)
+    g.forward(**SIGMOID_AT)
+    if backward:
+        g.backward()
+    return g
+
+
+def gate(graph, name, nth=0):
+    return [n for n in graph.gates() if n.gate.name == name][nth]
+
+
+def into(graph, target, source):
+    """The id of the label node on the edge source -> target."""
+    for edge in graph.edges:
+        if edge.target is target and edge.source is source:
+            return f"e{graph.index[target]}_{edge.index}"
+    raise AssertionError("no such edge")
+
+
+# ---- the lecture's sigmoid example --------------------------------------------------
+
+def test_sigmoid_edges_show_the_lecture_numbers():
+    g = sigmoid()
+    svg = to_svg(g)
+    w = g.inputs
+    mul0, mul1 = gate(g, "mul", 0), gate(g, "mul", 1)
+    add0, add1 = gate(g, "add", 0), gate(g, "add", 1)
+    neg, exp, plus1, div = gate(g, "neg"), gate(g, "exp"), gate(g, "add", 2), gate(g, "div")
+    # (edge, value above the line, gradient below it), as on the lecture's slide
+    lecture = [
+        (into(g, mul0, w["w0"]), "2.00", "-0.20"), (into(g, mul0, w["x0"]), "-1.00", "0.39"),
+        (into(g, mul1, w["w1"]), "-3.00", "-0.39"), (into(g, mul1, w["x1"]), "-2.00", "-0.59"),
+        (into(g, add0, mul0), "-2.00", "0.20"), (into(g, add0, mul1), "6.00", "0.20"),
+        (into(g, add1, add0), "4.00", "0.20"), (into(g, add1, w["w2"]), "-3.00", "0.20"),
+        (into(g, neg, add1), "1.00", "0.20"), (into(g, exp, neg), "-1.00", "-0.20"),
+        (into(g, plus1, exp), "0.37", "-0.53"), (into(g, div, plus1), "1.37", "-0.53"),
+        ("out", "0.73", "1.00"),
+    ]
+    for edge_id, value, grad in lecture:
+        assert texts(svg, edge_id) == [value, grad], edge_id
+
+
+def test_values_are_green_and_gradients_red_or_orange_by_sign():
+    g = sigmoid()
+    found = groups(to_svg(g))
+    exp, plus1 = gate(g, "exp"), gate(g, "add", 2)
+    value, grad = sorted(found[into(g, plus1, exp)], key=lambda t: t[2])
+    assert value[1] == dotmod.VALUE_COLOUR
+    assert grad[0] == "-0.53" and grad[1] == dotmod.NEGATIVE_COLOUR
+    x0_grad = sorted(found[into(g, gate(g, "mul"), g.inputs["x0"])], key=lambda t: t[2])[1]
+    assert x0_grad[0] == "0.39" and x0_grad[1] == dotmod.POSITIVE_COLOUR
+
+
+def test_sigmoid_gates_read_like_the_lecture_and_constants_are_folded():
+    g = sigmoid()
+    found = groups(to_svg(g))
+    symbols = [found[g.node_id(n)][0][0] for n in g.gates() if g.node_id(n) in found]
+    assert symbols == ["*", "*", "+", "+", "*-1", "exp", "+1", "1/x"]
+    constants = [n for n in g.nodes if n.kind == "constant"]
+    assert constants and all(g.node_id(n) not in found for n in constants)
+    # the names of the inputs, as plain text on the left
+    assert [found[g.node_id(n)][0][0] for n in g.inputs.values()] == list(g.inputs)
+
+
+@pytest.mark.parametrize("expression, symbol", [
+    ("x - 2", "-2"), ("2 * x", "*2"), ("x / 4", "/4"), ("3 - x", "3-x"),
+    ("x * -1", "*-1"), ("1 / x", "1/x"), ("x + 0.5", "+0.5"), ("-x", "*-1"), ("x ** 2", "^2"),
+])
+def test_constants_fold_into_the_gate_symbol(expression, symbol):
+    g = bp.parse(expression)
+    g.forward(x=2.0)
+    g.backward()
+    found = groups(to_svg(g))
+    assert found[g.node_id(g.output)][0][0] == symbol
+    assert not any(g.node_id(n) in found for n in g.nodes if n.kind == "constant")
+
+
+def test_a_constant_that_cannot_fold_is_a_small_node_with_its_number():
+    g = bp.parse("max(x, 0)")
+    g.forward(x=-2.0)
+    g.backward()
+    found = groups(to_svg(g))
+    zero = next(n for n in g.nodes if n.kind == "constant")
+    assert found[g.node_id(zero)][0][0] == "0"
+    # max routes: the winner (the constant 0) gets the gradient, x gets 0.00 in grey
+    x_label = sorted(found[into(g, g.output, g.inputs["x"])], key=lambda t: t[2])
+    assert [t[0] for t in x_label] == ["-2.00", "0.00"]
+    assert x_label[1][1] == dotmod.ZERO_COLOUR
+
+
+# ---- fan-out, arrays --------------------------------------------------------------------
+
+def test_fan_out_edges_show_their_own_share_and_the_input_its_total():
+    g = bp.parse("x*x + x")
+    g.forward(x=3)
+    g.backward()
+    svg = to_svg(g)
+    mul, add = gate(g, "mul"), gate(g, "add")
+    x = g.inputs["x"]
+    # d(x*x)/dx splits into x and x along the two edges (3 each), d(+x)/dx = 1
+    assert texts(svg, f"e{g.index[mul]}_0") == ["3.00", "3.00"]
+    assert texts(svg, f"e{g.index[mul]}_1") == ["3.00", "3.00"]
+    assert texts(svg, into(g, add, x)) == ["3.00", "1.00"]
+    # the total near the name: 2x + 1 = 7 by hand
+    assert texts(svg, g.node_id(x)) == ["x", "total", "7.00"]
+
+
+def test_small_arrays_are_drawn_as_matrices_with_their_shape():
+    g = bp.parse("sum((W @ x)**2)")
+    g.forward(W=[[0.1, 0.5], [-0.3, 0.8]], x=[0.2, 0.4])
+    g.backward()
+    svg = to_svg(g)
+    matmul = gate(g, "matmul")
+    # lesson 04: grad W = 2 q x^T = [[0.088, 0.176], [0.104, 0.208]], grad x = [-0.112, 0.636]
+    assert texts(svg, into(g, matmul, g.inputs["W"])) == [
+        "(2, 2)", "0.10", "0.50", "-0.30", "0.80", "0.09", "0.18", "0.10", "0.21"]
+    assert texts(svg, into(g, matmul, g.inputs["x"])) == [
+        "(2,)", "0.20", "0.40", "-0.11", "0.64"]
+    # q = W x = [0.22, 0.26], grad q = 2q = [0.44, 0.52]; f = 0.116
+    assert texts(svg, into(g, gate(g, "pow"), matmul)) == ["(2,)", "0.22", "0.26", "0.44", "0.52"]
+    assert texts(svg, "out") == ["0.12", "1.00"]
+
+
+def test_big_arrays_are_drawn_by_shape():
+    g = bp.parse("sum(A * B)")
+    g.forward(A=np.ones((64, 3)), B=np.full((64, 3), 2.0))
+    g.backward()
+    svg = to_svg(g)
+    assert texts(svg, into(g, gate(g, "mul"), g.inputs["A"])) == ["(64, 3)"]
+    assert texts(svg, "out") == ["384.00", "1.00"]
+
+
+# ---- numbers ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("number, text", [
+    (0.7310585786, "0.73"), (-0.5344, "-0.53"), (0.0, "0.00"), (-0.0, "0.00"),
+    (123456.0, "1.2e+05"), (0.00031, "3.1e-04"), (-1234.5678, "-1234.57"),
+    (99999.0, "99999.00"), (100000.0, "1.0e+05"), (0.004, "4.0e-03"),
+    (-2.5e-300, "-2e-300"), (1e100, "1.0e+100"),
+])
+def test_format_number(number, text):
+    assert format_number(number) == text
+
+
+def test_format_number_is_short_and_close_for_any_magnitude():
+    rng = np.random.default_rng(0)
+    for x in rng.standard_normal(2000) * 10.0 ** rng.integers(-12, 12, 2000):
+        text = format_number(x)
+        assert len(text) <= 8, text
+        assert abs(float(text) - x) <= max(0.005, 0.06 * abs(x)), (x, text)
+
+
+def test_before_forward_no_numbers_before_backward_values_only():
+    g = bp.parse(SIGMOID)
+    svg = to_svg(g)
+    assert texts(svg, "out") == ["?"]
+    g.forward(**SIGMOID_AT)
+    svg = to_svg(g)
+    assert texts(svg, "out") == ["0.73"]
+    assert texts(svg, into(g, gate(g, "exp"), gate(g, "neg"))) == ["-1.00"]
+
+
+def test_step_through_shows_gradients_only_into_visited_gates_and_highlights():
+    g = sigmoid()
+    div, plus1, exp = gate(g, "div"), gate(g, "add", 2), gate(g, "exp")
+    svg = to_svg(g, visited={div}, highlight=plus1)
+    assert texts(svg, into(g, div, plus1)) == ["1.37", "-0.53"]     # 1/x visited
+    assert texts(svg, into(g, plus1, exp)) == ["0.37"]              # +1 not yet
+    root = ET.fromstring(svg)
+    fills = {g_.get("id"): e.get("fill") for g_ in root.iter(SVG + "g")
+             for e in g_.iter(SVG + "ellipse")}
+    assert fills[g.node_id(plus1)] == dotmod.HIGHLIGHT_FILL
+    assert fills[g.node_id(div)] == "white"
+
+
+def test_show_local_adds_the_local_gradient():
+    g = sigmoid()
+    svg = to_svg(g, show_local=True)
+    exp, neg, plus1, div = gate(g, "exp"), gate(g, "neg"), gate(g, "add", 2), gate(g, "div")
+    # exp: local e^-1 = 0.37; 1/x: local -1/1.37^2 = -0.53; *-1: local -1
+    assert texts(svg, into(g, exp, neg)) == ["-1.00", "-0.20", "local", "0.37"]
+    assert texts(svg, into(g, div, plus1)) == ["1.37", "-0.53", "local", "-0.53"]
+    assert texts(svg, into(g, neg, gate(g, "add", 1))) == ["1.00", "0.20", "local", "-1.00"]
+    # mul swaps: the local gradient of x0 is w0 = 2
+    assert texts(svg, into(g, gate(g, "mul"), g.inputs["x0"])) == ["-1.00", "0.39", "local", "2.00"]
+
+
+# ---- escaping, ids, errors ------------------------------------------------------------------
+
+class Tagged(bp.Gate):
+    """A learner's gate whose symbol is hostile markup."""
+    symbol, arity, elementwise = '<b>&"x\'</b>', 1, True
+
+    def forward(self, a):
+        return 2.0 * a
+
+    def local_gradients(self):
+        return (2.0,)
+
+
+def test_labels_are_escaped_and_the_svg_is_valid_xml():
+    name = 'a<b>&"c'
+    x = bp.Node(name=name)            # bypasses the name check on purpose
+    g = bp.Graph(bp.apply(Tagged(), x) * 3)
+    g.forward(**{name: 1.5})
+    g.backward()
+    svg = to_svg(g, show_local=True)
+    found = groups(svg)              # parses: no injected element broke the XML
+    assert found[g.node_id(x)][0][0] == name
+    assert found[g.node_id(g.nodes[1])][0][0] == '<b>&"x\'</b>'
+    assert not list(ET.fromstring(svg).iter(SVG + "b")) and not list(ET.fromstring(svg).iter("b"))
+    assert texts(svg, "out") == ["9.00", "1.00"]
+
+
+def test_ids_are_stable_and_renders_are_deterministic():
+    first = to_svg(sigmoid())
+    again = to_svg(sigmoid())              # new Graph objects, same expression
+    assert first == again
+    g = sigmoid()
+    ids = set(groups(first))
+    drawn = {g.node_id(n) for n in g.nodes if n.kind != "constant"}
+    assert drawn <= ids
+    assert all(re.fullmatch(r"n\d+|e\d+_\d+|out|end", i) for i in ids)
+
+
+def test_draw_returns_a_digraph_and_checks_its_arguments():
+    import graphviz
+    g = sigmoid()
+    assert isinstance(bp.draw(g), graphviz.Digraph)
+    with pytest.raises(TypeError, match="bp.Graph"):
+        bp.draw("x + y")
+    with pytest.raises(ValueError, match="highlight"):
+        bp.draw(g, highlight=bp.parse("x").output)
+
+
+def test_missing_dot_gives_one_clear_error(monkeypatch, tmp_path):
+    g = sigmoid()
+    monkeypatch.setenv("PATH", str(tmp_path))           # no dot anywhere on PATH
+    for attempt in (lambda: to_svg(g), lambda: to_png(g), lambda: bp.show(g),
+                    lambda: SvgTemplate.from_graph(g), lambda: dot_svg(g)):
+        with pytest.raises(bp.GraphvizMissing) as error:
+            attempt()
+        message = str(error.value)
+        for command in ("sudo apt-get install graphviz", "brew install graphviz",
+                        "conda install -c conda-forge graphviz"):
+            assert command in message
+    assert issubclass(bp.GraphvizMissing, RuntimeError)
+
+
+def test_import_and_engine_work_without_the_dot_program(tmp_path):
+    code = "import bpwidgets as bp; g = bp.parse('x*y'); g.forward(x=2, y=3); print(g.backward())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={"PATH": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "{'x': 3.0, 'y': 2.0}"
+
+
+def test_png_is_a_png():
+    assert to_png(sigmoid())[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ---- notebook pictures ------------------------------------------------------------------------
+
+def test_picture_repr_is_short_and_holds_the_lecture_numbers():
+    g = bp.parse("(x + y) * z")
+    g.forward(x=-2, y=5, z=-4)
+    g.backward()
+    picture = bp.show(g)
+    assert repr(picture) == ("<Picture of (x + y) * z: 5 nodes, output -12.00; "
+                             "grads x -4.00, y -4.00, z 3.00>")
+    svg = picture._repr_svg_()
+    assert svg.startswith(dotmod.PICTURE_MARK)
+    assert texts(svg[svg.index("<svg"):], "out") == ["-12.00", "1.00"]
+
+
+def test_the_lessons_sanitize_rule_hides_exactly_the_picture_svg():
+    from pathlib import Path
+
+    from nbval.plugin import get_sanitize_patterns
+    rules = get_sanitize_patterns((Path(__file__).parent.parent / "lessons" / "sanitize.cfg")
+                                  .read_text())
+    g = sigmoid()
+    out = bp.show(g)._repr_svg_() + "\n<p>after</p>"
+    for regex, replace in rules:
+        out = re.sub(regex, replace, out)
+    assert "<svg" not in out and "0.73" not in out
+    assert out.endswith("<p>after</p>") and "bpwidgets picture" in out
+
+
+# ---- the template: lay out once, patch numbers in ------------------------------------------------
+
+def strip_numbers(svg):
+    """The SVG without its texts and colours: what must not move."""
+    svg = re.sub(r">[^<]*</text>", "></text>", svg)
+    return re.sub(r'(fill|stroke)="[^"]*"', "", svg)
+
+
+def label_texts(svg):
+    """{id: its non-blank texts, top to bottom} (the template keeps an empty text element
+    where a normal render has none)."""
+    return {i: [t for t, _, _ in sorted(v, key=lambda t: t[2]) if t]
+            for i, v in groups(svg).items()}
+
+
+def test_template_fill_keeps_every_coordinate_for_any_values():
+    g = sigmoid()
+    template = SvgTemplate.from_graph(g, show_local=True)
+    first = template.fill(g)
+    g.forward(w0=-123456.0, x0=0.001, w1=3, x1=2.5, w2=0)
+    g.backward()
+    second = template.fill(g)
+    assert first != second
+    assert strip_numbers(first) == strip_numbers(second)
+
+
+def test_template_fill_shows_what_a_fresh_forward_backward_gives():
+    g = sigmoid()
+    template = SvgTemplate.from_graph(g)
+    g.forward(w0=1, x0=2, w1=-1, x1=0.5, w2=0.25)
+    g.backward()
+    filled = template.fill(g)
+    fresh = dot_svg(g)                         # a normal render of the new numbers
+    assert label_texts(filled) == label_texts(fresh)
+    # by hand: s = sigmoid(1*2 - 1*0.5 + 0.25) = sigmoid(1.75); ds/dx0 = s(1-s) w0
+    s = 1 / (1 + np.exp(-1.75))
+    assert label_texts(filled)["out"] == [format_number(s), "1.00"]
+    assert label_texts(filled)[into(g, gate(g, "mul"), g.inputs["x0"])] == [
+        "2.00", format_number(s * (1 - s) * 1)]
+
+
+def test_template_lays_out_exactly_like_a_normal_render():
+    g = sigmoid()
+    shapes = re.compile(r'(?:points|d|cx|cy|rx|ry)="[^"]*"')
+    assert shapes.findall(SvgTemplate.from_graph(g).fill(g)) == shapes.findall(dot_svg(g))
+
+
+def test_template_step_through_and_sign_colours():
+    g = bp.parse("(x + y) * z")
+    g.forward(x=-2, y=5, z=-4)
+    g.backward()
+    template = SvgTemplate.from_graph(g)
+    mul, add = gate(g, "mul"), gate(g, "add")
+    for visited, highlight in [(None, None), ({mul}, add), (set(), mul)]:
+        assert label_texts(template.fill(g, visited=visited, highlight=highlight)) == \
+            label_texts(dot_svg(g, visited=visited, highlight=highlight))
+    x_edge = into(g, add, g.inputs["x"])
+    colour = lambda svg: sorted(groups(svg)[x_edge], key=lambda t: t[2])[1][1]
+    assert colour(template.fill(g)) == dotmod.NEGATIVE_COLOUR      # dx = z = -4
+    g.forward(x=-2, y=5, z=4)
+    g.backward()
+    assert colour(template.fill(g)) == dotmod.POSITIVE_COLOUR      # dx = z = 4
+
+
+def test_template_fill_runs_no_graphviz(monkeypatch, tmp_path):
+    g = sigmoid()
+    template = SvgTemplate.from_graph(g)
+    monkeypatch.setenv("PATH", str(tmp_path))     # dot is gone: fill must not need it
+    g.forward(w0=1, x0=1, w1=1, x1=1, w2=1)
+    g.backward()
+    assert label_texts(template.fill(g))["out"] == [format_number(1 / (1 + np.exp(-3))), "1.00"]
+
+
+def test_template_refuses_changed_shapes_and_other_graphs():
+    g = bp.parse("sum(x * 2)")
+    g.forward(x=[1.0, 2.0])
+    g.backward()
+    template = SvgTemplate.from_graph(g)
+    assert template.fits(g)
+    g.forward(x=[1.0, 2.0, 3.0])
+    g.backward()
+    assert not template.fits(g)
+    with pytest.raises(ValueError, match="changed shape"):
+        template.fill(g)
+    with pytest.raises(ValueError, match="another graph"):
+        template.fill(bp.parse("sum(x * 2)"))
+
+
+def test_show_local_with_broadcasting_shows_what_fits_the_edge():
+    g = bp.parse("sum(b * W)")
+    g.forward(b=2.0, W=[[1.0, -1.0], [0.5, 3.0]])
+    g.backward()
+    svg = to_svg(g, show_local=True)
+    mul = gate(g, "mul")
+    # W's local gradient is b (broadcast to every entry); b's is W itself, a 2x2 Jacobian
+    # row that does not fit b's single cell, so that cell stays blank.
+    assert texts(svg, into(g, mul, g.inputs["W"])) == [
+        "(2, 2)", "1.00", "-1.00", "0.50", "3.00", "2.00", "2.00", "2.00", "2.00",
+        "local", "2.00", "2.00", "2.00", "2.00"]
+    assert texts(svg, into(g, mul, g.inputs["b"])) == ["2.00", "3.50", "local"]
