@@ -386,6 +386,9 @@ def _check(graph, highlight, visited):
     from ..graph import Graph, Node
     if not isinstance(graph, Graph):
         raise TypeError(f"draw needs a bp.Graph, got {type(graph).__name__}")
+    if graph.batched:
+        raise ValueError("a batched graph keeps its numbers in arrays, not on its nodes, so it "
+                         "cannot be drawn: draw bp.Graph(graph.output) instead")
     if highlight is not None and (not isinstance(highlight, Node) or highlight not in graph.index):
         raise ValueError(f"highlight must be a node of this graph, got {highlight!r}")
     for node in visited or ():

@@ -20,7 +20,7 @@ without a new layout.
 
 import re
 
-from .dot import (CELL_WIDTH, add_flow_labels, display_shape, layout, pipe, slot_content,
+from .dot import (_check, CELL_WIDTH, add_flow_labels, display_shape, layout, pipe, slot_content,
                   to_svg)
 
 COLOUR_KINDS = {"grad_colour", "out_grad_colour", "total_colour", "fill", "stroke"}
@@ -64,6 +64,7 @@ class SvgTemplate:
     def from_graph(cls, graph, *, show_local=False, decimals=2, show_flow=False):
         """Run Graphviz once with placeholders in every slot (the graph's current
         shapes decide how many cells each edge gets)."""
+        _check(graph, None, None)
         order = []
         colours = []
 
