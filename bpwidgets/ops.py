@@ -15,6 +15,8 @@ not in every rule.
 and the gradient-check tests all read this one table.
 """
 
+import inspect
+
 import numpy as np
 
 
@@ -27,6 +29,7 @@ class Gate:
     ...         return a * b
     ...     def backward(self, upstream):
     ...         return upstream * self.b, upstream * self.a
+    >>> x, y = inputs("x y"); node = Multiply()(x, y)   # a node, like x * y
 
     Elementwise gates may instead define ``local_gradients()`` (one d out / d input
     per input) and let the base ``backward`` multiply each by the upstream gradient.
@@ -60,6 +63,30 @@ class Gate:
                 f"{type(self).__name__} must define backward(self, upstream) "
                 "or local_gradients(self)")
         return [local * upstream for local in locals_]
+
+    def __call__(self, *args):
+        """Use the gate in a graph like a built-in op: ``MyMultiply()(x, y)`` -> a Node.
+
+        At least one argument must be a node (numbers become constants). One gate
+        instance makes one node, because its cache holds that node's values. To run the
+        gate on numbers, call ``forward`` instead.
+        """
+        from .graph import Node, apply      # here, not at the top: graph imports ops
+        label = type(self).__name__
+        if not any(isinstance(a, Node) for a in args):
+            raise TypeError(f"{label}()(...) builds a graph node and needs at least one node "
+                            f"(from bp.inputs); to compute on numbers, call .forward(...)")
+        if getattr(self, "_in_graph", False):
+            raise ValueError(f"this {label} gate is already a node in a graph, and its cache "
+                             f"belongs to that node: make a new one, {label}()(...)")
+        try:
+            inspect.signature(self.forward).bind(*args)
+        except TypeError:
+            raise TypeError(f"{label}.forward{inspect.signature(self.forward)} cannot take "
+                            f"{len(args)} input(s)") from None
+        node = apply(self, *args)
+        self._in_graph = True
+        return node
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -183,7 +210,7 @@ class Power(Gate):
 
     def local_gradients(self):
         p = self.exponent
-        return (p * self.a ** (p - 1.0),)
+        return (p * self.a ** (p - 1.0) if p != 0 else 0.0 * self.a,)   # x**0: 0, not 0 * inf
 
     def __repr__(self):
         return f"Power({format_constant(self.exponent)})"

@@ -1,0 +1,257 @@
+"""The modular forward/backward API (lesson 05): gates a learner writes, and the checks.
+
+A learner subclasses bp.Gate, caches in forward, returns one gradient per input from
+backward, and uses the gate in a graph like a built-in op. bp.gradcheck(gate, *inputs)
+must pass a right gate and fail a wrong one with a verdict naming the input.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import bpwidgets as bp
+
+
+# ---- the learner's gates: right and wrong ----------------------------------------
+
+class MultiplyGate(bp.Gate):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, upstream):
+        return upstream * self.b, upstream * self.a
+
+
+class SwappedMultiplyGate(MultiplyGate):
+    def backward(self, upstream):            # the classic slip: each gets its own value
+        return upstream * self.a, upstream * self.b
+
+
+class HalfWrongMultiplyGate(MultiplyGate):
+    def backward(self, upstream):            # a is right, b forgot the local gradient
+        return upstream * self.b, upstream
+
+
+class AddGate(bp.Gate):
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, upstream):
+        return upstream, upstream
+
+
+class SigmoidGate(bp.Gate):
+    def forward(self, x):
+        self.s = 1.0 / (1.0 + np.exp(-x))
+        return self.s
+
+    def backward(self, upstream):
+        return ((1.0 - self.s) * self.s * upstream,)
+
+
+class WrongSigmoidGate(SigmoidGate):
+    def backward(self, upstream):            # s instead of (1 - s) s
+        return (self.s * upstream,)
+
+
+class WrongShapeGate(bp.Gate):
+    def forward(self, x):
+        return np.sum(x)
+
+    def backward(self, upstream):            # should be np.full(x.shape, upstream)
+        return (np.full(2, upstream),)
+
+
+class NoTupleGate(bp.Gate):
+    def forward(self, x):
+        return 2 * x
+
+    def backward(self, upstream):            # forgot the tuple around one gradient
+        return 2 * upstream
+
+
+# ---- gradcheck on one gate ---------------------------------------------------------
+
+VECTOR_A = np.array([1.0, -2.0, 0.5])
+VECTOR_B = np.array([3.0, 0.25, -1.5])
+
+
+@pytest.mark.parametrize("args", [(3.0, -4.0), (VECTOR_A, VECTOR_B)])
+def test_right_multiply_gate_passes(args):
+    check = bp.gradcheck(MultiplyGate(), *args)
+    assert check.ok and check.max_rel_error < 1e-8
+    assert check.verdict.startswith("PASS: MultiplyGate gate: the gradients of a, b match")
+
+
+@pytest.mark.parametrize("x", [1.0, -3.0, np.linspace(-4, 4, 7)])
+def test_right_sigmoid_gate_passes(x):
+    check = bp.gradcheck(SigmoidGate(), x)
+    assert check.ok, check.verdict
+    assert "gradient of x matches" in check.verdict
+
+
+def test_swapped_multiply_gate_fails_naming_both_inputs():
+    check = bp.gradcheck(SwappedMultiplyGate(), 3.0, -4.0)
+    assert not check.ok
+    assert check.max_rel_error == pytest.approx(1.0)   # |3 - (-4)| / (3 + 4)
+    lines = check.verdict.splitlines()
+    assert lines[0].startswith("FAIL: SwappedMultiplyGate gate: max relative error 1.0e+00")
+    assert "    a: analytic 3, numerical -4, relative error 1.0e+00" in lines
+    assert "    b: analytic -4, numerical 3, relative error 1.0e+00" in lines
+    assert any("gradients of a and b look swapped" in line for line in lines)
+
+
+def test_half_wrong_gate_names_only_the_wrong_input_and_its_entries():
+    a = np.array([2.0, -2.0, 0.5])           # no entry of 1, or b's slip would be right there
+    check = bp.gradcheck(HalfWrongMultiplyGate(), a, VECTOR_B)
+    assert not check.ok
+    lines = check.verdict.splitlines()
+    assert "  a: ok" in lines
+    assert "  b: 3 of 3 entries wrong" in lines
+    for i in range(3):
+        assert any(line.startswith(f"    b[{i}]: analytic ") and "numerical" in line
+                   and "relative error" in line for line in lines)
+    assert not any("swapped" in line for line in lines)
+    # the numbers in the verdict are the real ones: numerical d/db = upstream * a
+    np.testing.assert_allclose(check.numerical["b"], check.analytic["a"] / VECTOR_B * a)
+
+
+def test_wrong_sigmoid_gate_fails_with_the_lectures_numbers():
+    check = bp.gradcheck(WrongSigmoidGate(), 1.0)
+    assert not check.ok
+    s = 1 / (1 + math.exp(-1.0))
+    assert check.analytic["x"] == pytest.approx(s)                  # 0.731059
+    assert check.numerical["x"] == pytest.approx((1 - s) * s, rel=1e-8)   # 0.196612
+    assert "    x: analytic 0.731059, numerical 0.196612, relative error 5.8e-01" \
+        in check.verdict.splitlines()
+
+
+def test_wrong_sigmoid_gate_fails_on_vectors_naming_entries():
+    check = bp.gradcheck(WrongSigmoidGate(), np.array([-1.0, 0.0, 2.0]))
+    assert not check.ok
+    assert "  x: 3 of 3 entries wrong" in check.verdict.splitlines()
+    assert "x[1]: analytic" in check.verdict
+
+
+def test_gate_returning_the_wrong_shape_names_the_op_and_both_shapes():
+    with pytest.raises(ValueError) as caught:
+        bp.gradcheck(WrongShapeGate(), np.ones(3))
+    message = str(caught.value)
+    assert "WrongShapeGate" in message
+    assert "shape (2,)" in message and "shape (3,)" in message
+    x = bp.inputs("x")
+    g = bp.Graph(bp.sum(WrongShapeGate()(x) * x))
+    g.forward(x=np.ones(3))
+    with pytest.raises(ValueError, match=r"WrongShapeGate.*\(2,\).*\(3,\)"):
+        g.backward()
+
+
+def test_gate_returning_a_bare_gradient_is_told_one_per_input():
+    with pytest.raises(TypeError, match="one gradient per input"):
+        bp.gradcheck(NoTupleGate(), np.ones(3))
+
+
+def test_gradcheck_wants_an_instance_and_positional_inputs():
+    with pytest.raises(TypeError, match=r"MultiplyGate\(\), not the class"):
+        bp.gradcheck(MultiplyGate, 1.0, 2.0)
+    with pytest.raises(TypeError, match="by position"):
+        bp.gradcheck(MultiplyGate(), a=1.0, b=2.0)
+
+
+# ---- learner gates inside graphs -----------------------------------------------------
+
+def test_learner_gates_reproduce_lesson01():
+    x, y, z = bp.inputs("x y z")
+    g = bp.Graph(MultiplyGate()(AddGate()(x, y), z))
+    assert g.forward(x=-2, y=5, z=-4) == -12.0
+    assert g.backward() == {"x": -4.0, "y": -4.0, "z": 3.0}
+
+
+def test_learner_gates_reproduce_the_lectures_sigmoid_example():
+    w0, x0, w1, x1, w2 = bp.inputs("w0 x0 w1 x1 w2")
+    dot = AddGate()(AddGate()(MultiplyGate()(w0, x0), MultiplyGate()(w1, x1)), w2)
+    g = bp.Graph(SigmoidGate()(dot))
+    assert g.forward(w0=2, x0=-1, w1=-3, x1=-2, w2=-3) == pytest.approx(0.7310586, abs=1e-7)
+    grads = g.backward()
+    expected = dict(w0=-0.196612, x0=0.393224, w1=-0.393224, x1=-0.589836, w2=0.196612)
+    for name, value in expected.items():
+        assert grads[name] == pytest.approx(value, abs=1e-6), name
+
+
+def test_learner_gates_mix_with_built_in_ops_and_broadcast():
+    A, b = bp.inputs("A b")
+    g = bp.Graph(bp.sum(bp.tanh(AddGate()(A, b)) ** 2))    # (3, 4) + (3, 1) bias
+    rng = np.random.default_rng(0)
+    inputs = dict(A=rng.standard_normal((3, 4)), b=rng.standard_normal((3, 1)))
+    g.forward(**inputs)
+    grads = g.backward()
+    assert grads["b"].shape == (3, 1)        # the engine undid the broadcast
+    check = bp.gradcheck(g, **inputs)
+    assert check.ok, check.verdict
+
+
+def test_learner_gate_matches_the_built_in_op():
+    a, b = bp.inputs("a b")
+    mine, builtin = bp.Graph(MultiplyGate()(a, b)), bp.Graph(a * b)
+    values = dict(a=VECTOR_A, b=VECTOR_B)
+    np.testing.assert_array_equal(mine.forward(**values), builtin.forward(**values))
+    up = np.array([1.0, 2.0, -1.0])
+    mine_grads, builtin_grads = mine.backward(up), builtin.backward(up)
+    for name in values:
+        np.testing.assert_array_equal(mine_grads[name], builtin_grads[name])
+
+
+def test_apply_is_the_same_as_calling_the_gate():
+    x, y = bp.inputs("x y")
+    g = bp.Graph(bp.apply(MultiplyGate(), x, y))
+    assert g.forward(x=3.0, y=-4.0) == -12.0
+    assert g.backward() == {"x": -4.0, "y": 3.0}
+
+
+def test_the_lectures_loop_over_gates_is_what_forward_and_backward_do():
+    # for gate in graph.nodes_topologically_sorted(): gate.forward()
+    # for gate in reversed(graph.nodes_topologically_sorted()): gate.backward()
+    x, y, z = bp.inputs("x y z")
+    g = bp.Graph(SigmoidGate()(MultiplyGate()(AddGate()(x, y), z)))
+    values = dict(x=0.5, y=-1.0, z=2.0)
+    out = g.forward(**values)
+    grads = g.backward()
+    for name, value in values.items():
+        g.inputs[name].value = value
+    for node in g.gates():
+        node.value = node.gate.forward(*[p.value for p in node.inputs])
+    assert node.value == out
+    for node in g.nodes:
+        node.grad = 0.0
+    g.output.grad = 1.0
+    for node in reversed(g.gates()):
+        for parent, grad in zip(node.inputs, node.gate.backward(node.grad)):
+            parent.grad += grad
+    assert {name: g.inputs[name].grad for name in values} == grads
+
+
+def test_calling_a_gate_needs_nodes_and_the_right_number_of_inputs():
+    x, y = bp.inputs("x y")
+    with pytest.raises(TypeError, match=r"needs at least one node .* call \.forward"):
+        MultiplyGate()(2.0, 3.0)
+    with pytest.raises(TypeError, match=r"MultiplyGate.forward\(a, b\) cannot take 1 input"):
+        MultiplyGate()(x)
+    node = MultiplyGate()(x, 2.0)            # numbers become constants
+    assert bp.Graph(node).forward(x=4.0) == 8.0
+
+
+def test_one_gate_instance_makes_one_node():
+    x, y = bp.inputs("x y")
+    gate = MultiplyGate()
+    gate(x, y)
+    with pytest.raises(ValueError, match=r"already a node .* make a new one, MultiplyGate\(\)"):
+        gate(y, x)
+
+
+def test_built_in_gates_are_the_same_kind_of_gate():
+    for name, cls in bp.OPS.items():
+        assert issubclass(cls, bp.Gate), name
+        gate = cls(2.0) if name == "pow" else cls()
+        assert callable(gate.forward) and callable(gate.backward)
