@@ -11,9 +11,9 @@ Each returns ``(X, y)``: ``X`` a float array of shape (N, 2), one point per row,
 classifier cannot separate its arms, a small net can.
 """
 
-import numbers
-
 import numpy as np
+
+from .graph import is_number
 
 
 def spiral(n_per_class=100, n_classes=3, seed=0, noise=0.2):
@@ -22,8 +22,8 @@ def spiral(n_per_class=100, n_classes=3, seed=0, noise=0.2):
     Arm ``k`` runs outward from the centre (radius 0 to 1) while its angle turns
     from ``4k`` to ``4(k + 1)`` radians, with normal noise of std ``noise`` on the angle.
     """
-    n = _count(n_per_class, "n_per_class")
-    k = _count(n_classes, "n_classes", least=2)
+    n = whole_number(n_per_class, "n_per_class")
+    k = whole_number(n_classes, "n_classes", least=2)
     noise = _nonnegative(noise, "noise")
     rng = np.random.default_rng(seed)
     X = np.zeros((n * k, 2))
@@ -39,7 +39,7 @@ def spiral(n_per_class=100, n_classes=3, seed=0, noise=0.2):
 
 def moons(n_per_class=100, seed=0, noise=0.1):
     """Two interleaving half circles (class 0 on top, class 1 below), plus normal noise."""
-    n = _count(n_per_class, "n_per_class")
+    n = whole_number(n_per_class, "n_per_class")
     noise = _nonnegative(noise, "noise")
     rng = np.random.default_rng(seed)
     angle = np.linspace(0.0, np.pi, n)
@@ -52,9 +52,9 @@ def moons(n_per_class=100, seed=0, noise=0.1):
 
 def circles(n_per_class=100, seed=0, noise=0.05, factor=0.5):
     """A ring (class 0, radius 1) around a smaller ring (class 1, radius ``factor``)."""
-    n = _count(n_per_class, "n_per_class")
+    n = whole_number(n_per_class, "n_per_class")
     noise = _nonnegative(noise, "noise")
-    if not _is_real(factor) or not 0.0 < factor < 1.0:
+    if not is_number(factor) or not 0.0 < factor < 1.0:
         raise ValueError("factor (the inner ring's radius) must be a number between 0 and 1, "
                          f"got {_show(factor)}")
     factor = float(factor)
@@ -72,22 +72,19 @@ DATASETS = {"spiral": spiral, "moons": moons, "circles": circles}
 
 # ---- argument checks: errors name the argument and what was expected ---------------
 
-def _is_real(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
 def _show(value):
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _count(value, name, least=1):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < least:
+def whole_number(value, name, least=1):
+    """``value`` as an int if it is a whole number >= ``least``; else a clear error."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < least:
         raise ValueError(f"{name} must be a whole number >= {least}, got {_show(value)}")
     return int(value)
 
 
 def _nonnegative(value, name):
-    if not _is_real(value) or not np.isfinite(value) or value < 0:
+    if not is_number(value) or not np.isfinite(value) or value < 0:
         raise ValueError(f"{name} must be a number >= 0, got {_show(value)}")
     return float(value)

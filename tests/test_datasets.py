@@ -1,0 +1,69 @@
+"""The toy data sets: shapes, classes, geometry, and the same arrays for the same seed."""
+
+import numpy as np
+import pytest
+
+from bpwidgets import datasets
+
+MAKERS = [datasets.spiral, datasets.moons, datasets.circles]
+
+
+@pytest.mark.parametrize("make", MAKERS, ids=lambda f: f.__name__)
+def test_shapes_and_types(make):
+    X, y = make(n_per_class=25, seed=0)
+    n_classes = 3 if make is datasets.spiral else 2
+    assert X.shape == (25 * n_classes, 2) and X.dtype == np.float64
+    assert y.shape == (25 * n_classes,) and np.issubdtype(y.dtype, np.integer)
+    assert np.bincount(y).tolist() == [25] * n_classes
+    assert np.all(np.isfinite(X))
+
+
+@pytest.mark.parametrize("make", MAKERS, ids=lambda f: f.__name__)
+def test_same_seed_same_arrays_different_seed_different(make):
+    X1, y1 = make(n_per_class=40, seed=7)
+    X2, y2 = make(n_per_class=40, seed=7)
+    X3, _ = make(n_per_class=40, seed=8)
+    assert np.array_equal(X1, X2) and np.array_equal(y1, y2)
+    assert not np.allclose(X1, X3)
+
+
+def test_spiral_geometry_matches_cs231n():
+    # Radius runs 0..1 along each arm; the noise is on the angle only, so the radii are exact.
+    X, y = datasets.spiral(n_per_class=50, n_classes=4, seed=3)
+    for arm in range(4):
+        radius = np.hypot(*X[y == arm].T)
+        assert np.allclose(radius, np.linspace(0, 1, 50))
+    # Without noise, arm k's angle (measured as atan2(x, y)) is linspace(4k, 4k + 4).
+    X, y = datasets.spiral(n_per_class=30, n_classes=2, seed=0, noise=0.0)
+    theta = np.linspace(4.0, 8.0, 30)[1:]
+    assert np.allclose(X[y == 1][1:], np.column_stack([np.sin(theta), np.cos(theta)])
+                       * np.linspace(0, 1, 30)[1:, None])
+
+
+def test_circles_without_noise_lie_on_two_rings():
+    X, y = datasets.circles(n_per_class=20, seed=0, noise=0.0, factor=0.3)
+    radius = np.hypot(*X.T)
+    assert np.allclose(radius[y == 0], 1.0) and np.allclose(radius[y == 1], 0.3)
+
+
+def test_moons_without_noise_are_two_half_circles():
+    X, y = datasets.moons(n_per_class=20, seed=0, noise=0.0)
+    assert np.allclose(np.hypot(*X[y == 0].T), 1.0)
+    assert np.allclose(np.hypot(X[y == 1, 0] - 1.0, X[y == 1, 1] - 0.5), 1.0)
+    assert np.all(X[y == 0, 1] >= 0) and np.all(X[y == 1, 1] <= 0.5)
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: datasets.spiral(n_per_class=0), "n_per_class must be a whole number >= 1"),
+    (lambda: datasets.spiral(n_per_class=2.5), "n_per_class"),
+    (lambda: datasets.spiral(n_per_class=True), "n_per_class"),
+    (lambda: datasets.spiral(n_classes=1), "n_classes must be a whole number >= 2"),
+    (lambda: datasets.spiral(noise=-0.1), "noise must be a number >= 0"),
+    (lambda: datasets.moons(noise=float("nan")), "noise"),
+    (lambda: datasets.circles(factor=1.5), "factor (the inner ring's radius)"),
+    (lambda: datasets.circles(n_per_class="10"), "n_per_class"),
+])
+def test_bad_arguments_are_named(call, words):
+    with pytest.raises(ValueError) as error:
+        call()
+    assert words in str(error.value)

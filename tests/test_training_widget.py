@@ -1,0 +1,175 @@
+"""The training view, the activation explorer and the pictures they show.
+
+Widgets are driven from Python as a notebook would drive them: set a control's
+``.value`` or ``.click()`` a button, then read the widget's state.
+"""
+
+import numpy as np
+import pytest
+
+from bpwidgets import datasets, nn, plots
+from bpwidgets.widgets import ActivationExplorer, TrainingView
+
+
+@pytest.fixture(scope="module")
+def view():
+    return TrainingView(width=30, activation="relu", lr=1.0, n_per_class=40, chunk=20,
+                        run_epochs=60)
+
+
+def test_step_trains_and_redraws_in_place(view):
+    view.reset()
+    picture, gradient = view.image.value, view.gradient_image.value
+    assert view.epoch == 0 and picture[:8] == b"\x89PNG\r\n\x1a\n"
+    view.step(40)
+    assert view.epoch == 40 and len(view.history["accuracy"]) == 40
+    assert view.image.value != picture and view.gradient_image.value != gradient
+    assert view.status.value.startswith("epoch 40: loss ")
+    assert repr(view) == "TrainingView(spiral, width=30, activation='relu', lr=1, epoch=40)"
+
+
+def test_the_view_trains_like_fit(view):
+    view.reset()
+    view.step(40)
+    X, y = datasets.spiral(n_per_class=40, seed=0)
+    model = nn.MLP([2, 30, 3], activation="relu", seed=0)
+    history = nn.fit(model, X, y, epochs=40, lr=1.0, reg=1e-3)
+    assert np.allclose(view.history["loss"], history["loss"])
+    assert np.allclose(view.model.parameters["W1"], model.parameters["W1"])
+
+
+def test_the_step_button_and_the_learning_rate(view):
+    view.reset()
+    view.lr.value = 0.1
+    view.step_button.click()
+    assert view.epoch == view.chunk
+    X, y = datasets.spiral(n_per_class=40, seed=0)
+    model = nn.MLP([2, 30, 3], activation="relu", seed=0)
+    history = nn.fit(model, X, y, epochs=view.chunk, lr=view.lr.value, reg=1e-3)
+    assert np.allclose(view.history["loss"], history["loss"])
+    view.lr.value = 1.0
+
+
+def test_changing_width_or_activation_starts_a_fresh_model(view):
+    view.step(20)
+    view.width.value = 12
+    assert view.epoch == 0 and view.model.sizes == [2, 12, 3]
+    view.activation.value = "maxout"
+    assert view.model.activation == "maxout"
+    assert view.layer.options == ("W1", "b1", "U1", "c1", "W2", "b2")
+    view.dataset.value = "moons"
+    assert view.model.sizes == [2, 12, 2] and len(view.X) == 80
+    view.dataset.value, view.activation.value, view.width.value = "spiral", "relu", 30
+
+
+def test_gradient_view_shows_the_chosen_parameter(view):
+    view.reset()
+    view.step(5)
+    view.layer.value = "W1"
+    w1 = view.gradient_image.value
+    view.layer.value = "b2"
+    assert view.gradient_image.value != w1
+    assert set(view.model.gradients) == set(view.model.parameters)
+    assert view.model.gradients["W1"].shape == (2, 30)
+
+
+def test_start_runs_in_the_background_and_shows_progress(view):
+    view.reset()
+    view.start()
+    view.wait(timeout=60)
+    assert not view.running
+    assert view.epoch == view.run_epochs == view.progress.value
+    assert not view.start_button.disabled and view.stop_button.disabled
+
+
+def test_stop_ends_a_run_early():
+    view = TrainingView(width=8, n_per_class=20, chunk=5, run_epochs=10**6)
+    view.start()
+    view.stop()
+    assert not view.running and view.epoch < 10**6 and view.epoch % 5 == 0
+    assert not view.start_button.disabled
+
+
+def test_a_failing_callback_shows_in_the_widget_and_it_keeps_working(view, monkeypatch):
+    view.reset()
+    real = plots.training_figure
+
+    def broken(*args):
+        raise RuntimeError("the <picture> broke")
+
+    monkeypatch.setattr(plots, "training_figure", broken)
+    view.step_button.click()
+    assert "RuntimeError" in view.status.value
+    assert "the &lt;picture&gt; broke" in view.status.value          # escaped
+    monkeypatch.setattr(plots, "training_figure", real)
+    view.step_button.click()
+    assert view.status.value.startswith("epoch ")
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="unknown data set 'iris'"):
+        TrainingView(dataset="iris")
+    with pytest.raises(ValueError, match="unknown activation 'swish'"):
+        TrainingView(activation="swish")
+    with pytest.raises(ValueError, match=r"width \(hidden units\) must be between 1 and 200"):
+        TrainingView(width=500)
+    with pytest.raises(ValueError, match=r"lr \(the learning rate\) must be between"):
+        TrainingView(lr=0.0)
+
+
+# ---- the activation explorer -----------------------------------------------------------
+
+def test_activation_explorer_shows_value_and_local_gradient():
+    explorer = ActivationExplorer("sigmoid", x=0.0)
+    assert (explorer.value, explorer.gradient) == (0.5, 0.25)
+    picture = explorer.image.value
+    explorer.x.value = 6.0
+    s = 1 / (1 + np.exp(-6.0))
+    assert np.isclose(explorer.value, s) and np.isclose(explorer.gradient, s * (1 - s))
+    assert "almost vanished" in explorer.status.value
+    assert explorer.image.value != picture
+    explorer.activation.value = "relu"
+    explorer.x.value = -2.0
+    assert (explorer.value, explorer.gradient) == (0.0, 0.0)
+    assert "exactly 0" in explorer.status.value
+    assert repr(explorer) == "ActivationExplorer('relu', x=-2)"
+
+
+# ---- pictures ------------------------------------------------------------------------
+
+def test_gallery_draws_each_activation_with_its_derivative():
+    fig = plots.activation_gallery()
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(axes) == 6
+    assert [ax.get_title().split(":")[0] for ax in axes] == \
+        ["Sigmoid", "tanh", "ReLU", "Leaky ReLU", "Maxout", "ELU"]
+    for ax in axes:
+        value_line, grad_line = ax.lines[-2], ax.lines[-1]
+        x, f = value_line.get_data()
+        _, df = grad_line.get_data()
+        slope = np.gradient(f, x)
+        smooth = np.abs(x) > 0.05          # away from the kinks at 0
+        assert np.allclose(df[smooth], slope[smooth], atol=2e-3), ax.get_title()
+
+
+def test_network_diagram_counts_like_the_lecture():
+    fig = plots.network_diagram([3, 4, 4, 1])
+    title = fig.axes[0].get_title()
+    assert "3-layer net (2 hidden layers)" in title
+    assert "9 neurons, 32 weights" in title and "9 biases = 41 learnable parameters" in title
+    circles = [p for p in fig.axes[0].patches]
+    assert len(circles) == 3 + 4 + 4 + 1
+
+
+def test_decision_boundary_colors_the_predicted_class():
+    X, y = datasets.moons(n_per_class=20, seed=0)
+    model = nn.MLP([2, 8, 2], activation="tanh", seed=0)
+    fig = plots.decision_boundary(model, X, y, resolution=20)
+    regions = fig.axes[0].images[0].get_array()
+    low, high = X.min(axis=0), X.max(axis=0)
+    pad = 0.1 * (high - low)
+    gx = np.linspace(low[0] - pad[0], high[0] + pad[0], 20)
+    gy = np.linspace(low[1] - pad[1], high[1] + pad[1], 20)
+    assert regions[3, 7] == model.predict(np.array([gx[7], gy[3]]))
+    with pytest.raises(ValueError, match=r"X must have shape \(N, 2\)"):
+        plots.decision_boundary(model, np.zeros((3, 3)), y[:3])
