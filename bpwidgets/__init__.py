@@ -11,10 +11,27 @@ Pictures (``bp.draw``) need Graphviz; widgets (``bp.explore``) need ipywidgets.
 They are imported only when first used, so the engine works without them.
 """
 
+from . import datasets, nn
 from .check import GradCheck, gradcheck, numerical_gradient, rel_error
+from .collapse import Collapsed, collapse, expand, find_sigmoids
 from .functions import elu, exp, leaky_relu, log, max, relu, sigmoid, sum, tanh
-from .graph import Edge, Graph, Node, constant, inputs
+from .graph import Edge, Graph, Node, apply, constant, inputs
+from .jacobian import JacobianCost, compare_relu_jacobian, format_bytes, jacobian, jacobian_bytes
+from .labels import flow_roles
 from .ops import OPS, Gate
 from .parse import ParseError, parse
+from .render import GraphvizMissing, Picture, SvgTemplate, draw, show
+from .steps import Prediction, Step, backward_steps, check_prediction
 
 __version__ = "0.1.0"
+
+# widgets: ipywidgets loads on first use
+LAZY = {"explore": "explorer", "Explorer": "explorer",
+        "TrainingView": "training", "ActivationExplorer": "training"}
+
+
+def __getattr__(name):
+    if name in LAZY:
+        from importlib import import_module
+        return getattr(import_module(f".widgets.{LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'bpwidgets' has no attribute {name!r}")

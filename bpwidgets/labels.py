@@ -105,6 +105,10 @@ def flow_roles(graph):
     roles = {}
     for node in graph.nodes:
         parts = [node.gate.flow] if node.gate is not None and node.gate.flow else []
+        if node.gate is not None and type(node.gate) is ops.Multiply:
+            symbol, folded = gate_label(node)
+            if folded is not None:      # *2: the "other input" is a constant
+                parts = [f"scales by {symbol[1:]}"]
         if uses.get(node, 0) > 1:
             parts.append(FANOUT_FLOW)
         if parts:

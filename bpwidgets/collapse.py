@@ -1,0 +1,276 @@
+"""Collapse a piece of a graph into one gate, and expand it back.
+
+The lecture's sigmoid example computes 1 / (1 + exp(-u)) with four gates (*-1, exp, +1,
+1/x). Because we know the derivative of the whole piece, d sigma / du = (1 - s) s, we may
+draw it as one sigma gate: the gradients that reach every input are the same::
+
+    g = parse("1/(1 + exp(-(w0*x0 + w1*x1 + w2)))")
+    g.forward(w0=2, x0=-1, w1=-3, x1=-2, w2=-3); g.backward()
+    s = collapse(g, find_sigmoids(g)[0])       # a new Graph: ... -> sigma
+    s.output.local_gradients                   # (0.1966...,) = (1 - s) s
+    expand(s)                                  # the four gates again
+
+The collapsed gate (``Collapsed``) runs its subgraph's forward and backward: it is a
+gate like any other, so the engine, the renderer and the backward steps need nothing new.
+Neither function changes the graph it is given: both build a new one (and, if the old one
+had run forward/backward, run the new one at the same inputs).
+"""
+
+import copy
+
+import numpy as np
+
+from . import labels
+from .graph import Graph, Node
+from .ops import OPS, Gate
+
+
+class Collapsed(Gate):
+    """A subgraph used as one gate. ``inner`` is a Graph whose inputs are the gate's inputs."""
+
+    def __init__(self, inner, name, symbol=None):
+        self.inner = inner
+        self.input_names = tuple(inner.inputs)
+        self.arity = len(self.input_names)
+        self._name = name
+        known = OPS.get(name)
+        self.symbol = symbol or (known.symbol if known is not None else name)
+        self.flow = known.flow if known is not None else "collapsed: runs its gates' backward"
+        self.elementwise = all(node.gate.elementwise for node in inner.gates())
+        self._local = None
+
+    @property
+    def name(self):
+        return self._name
+
+    def forward(self, *inputs):
+        self.inner.forward(**dict(zip(self.input_names, inputs)))
+        self._local = None
+        return self.inner.output.value
+
+    def backward(self, upstream):
+        self.inner.backward(upstream)
+        return [node.grad for node in self.inner.inputs.values()]
+
+    def local_gradients(self):
+        """d out / d input per input: the subgraph's backward from an upstream of ones.
+        Only for elementwise subgraphs whose inputs all have the output's shape."""
+        out = self.inner.output.value
+        inputs = self.inner.inputs.values()
+        if not self.elementwise or any(np.shape(n.value) != np.shape(out) for n in inputs):
+            return None
+        if self._local is None:
+            self._local = tuple(self.backward(np.ones_like(out)[()]))
+        return self._local
+
+    def __copy__(self):
+        """A copy with its own subgraph, so two graphs never share one gate's state."""
+        return Collapsed(clone_graph(self.inner), self._name, self.symbol)
+
+    def __repr__(self):
+        return f"Collapsed({self._name!r}, {len(self.inner.gates())} gates)"
+
+
+# ---- finding the sigmoid ------------------------------------------------------------
+
+def find_sigmoids(graph):
+    """Every 1 / (1 + exp(-u)) in the graph, as the list of its gate nodes in
+    topological order ([*-1, exp, +1, 1/x]); ``(1 + exp(-u)) ** -1`` counts too."""
+    uses = _uses(graph)
+    found = []
+    for top in graph.gates():
+        pattern = _sigmoid_at(top)
+        if pattern and all(uses[node] == 1 for node in pattern[:-1]):
+            found.append(pattern)
+    return found
+
+
+def _sigmoid_at(top):
+    name = top.gate.name
+    if name == "div" and _is_const(top.inputs[0], 1):
+        plus = top.inputs[1]
+    elif name == "pow" and top.gate.exponent == -1:
+        plus = top.inputs[0]
+    else:
+        return None
+    if plus.gate is None or plus.gate.name != "add":
+        return None
+    ones = [_is_const(node, 1) for node in plus.inputs]
+    if ones not in ([True, False], [False, True]):
+        return None
+    exp = plus.inputs[ones.index(False)]
+    if exp.gate is None or exp.gate.name != "exp":
+        return None
+    minus = exp.inputs[0]
+    if minus.gate is None:
+        return None
+    if minus.gate.name == "neg" or (
+            minus.gate.name == "mul" and any(_is_const(node, -1) for node in minus.inputs)
+            and not all(node.kind == "constant" for node in minus.inputs)):
+        return [minus, exp, plus, top]
+    return None
+
+
+def _is_const(node, number):
+    return labels.constant_number(node) == number
+
+
+def _uses(graph):
+    uses = {node: 0 for node in graph.nodes}
+    for edge in graph.edges:
+        uses[edge.source] += 1
+    uses[graph.output] += 1
+    return uses
+
+
+# ---- collapse and expand ------------------------------------------------------------
+
+def collapse(graph, nodes, name=None, symbol=None):
+    """A new graph with ``nodes`` (gate nodes, or their ids 'n5') replaced by one gate.
+
+    ``nodes`` may also be a single node: the output of a sigmoid pattern. Constants used
+    only inside the piece go inside it. The piece must have one output (only its last
+    node may be used outside it). ``name`` defaults to 'sigmoid' for the sigmoid pattern
+    (drawn as sigma), else 'f'.
+    """
+    chosen = _resolve(graph, nodes)
+    if name is None:
+        name = "sigmoid" if _sigmoid_at(chosen[-1]) == chosen else "f"
+    piece, top, boundary = _piece(graph, chosen)
+    inner_inputs = _inner_inputs(boundary)
+    mapping = dict(zip(boundary, inner_inputs))
+    for node in graph.nodes:
+        if node in piece:
+            mapping[node] = _clone(node, mapping)
+    inner = Graph(mapping[top])
+    gate = Collapsed(inner, name, symbol)
+
+    new = {}
+    for node in graph.nodes:
+        if node is top:
+            new[node] = Node(gate, [new[b] for b in boundary])
+        elif node not in piece:
+            new[node] = _clone(node, new)
+    return _rerun(graph, Graph(new[graph.output], expression=graph.expression))
+
+
+def expand(graph, nodes=None):
+    """A new graph with collapsed gates (all, or the given ones) replaced by their gates."""
+    if nodes is None:
+        chosen = [n for n in graph.gates() if isinstance(n.gate, Collapsed)]
+    else:
+        chosen = _resolve(graph, nodes if isinstance(nodes, (list, tuple)) else [nodes])
+    for node in chosen:
+        if not isinstance(node.gate, Collapsed):
+            raise ValueError(f"{graph.describe(node)} is not a collapsed gate: nothing to expand")
+    new = {}
+    for node in graph.nodes:
+        if node in chosen:
+            inner = node.gate.inner
+            inside = dict(zip(inner.inputs.values(), (new[p] for p in node.inputs)))
+            for part in inner.nodes:
+                if part not in inside:
+                    inside[part] = _clone(part, inside)
+            new[node] = inside[inner.output]
+        else:
+            new[node] = _clone(node, new)
+    return _rerun(graph, Graph(new[graph.output], expression=graph.expression))
+
+
+def _resolve(graph, nodes):
+    """Node objects or ids -> gate nodes of ``graph``, in topological order."""
+    single = isinstance(nodes, (Node, str))
+    items = [nodes] if single else list(nodes)
+    ids = {graph.node_id(node): node for node in graph.nodes}
+    resolved = []
+    for item in items:
+        node = ids.get(item) if isinstance(item, str) else item
+        if node is None or node not in graph.index:
+            raise ValueError(f"{item!r} is not a node of this graph (ids are n0..n{len(graph.nodes) - 1})")
+        if node.gate is None:
+            raise ValueError(f"{graph.describe(node)} is not a gate: only gates can be collapsed")
+        resolved.append(node)
+    if single:
+        pattern = _sigmoid_at(resolved[0])
+        if pattern is None:
+            raise ValueError(f"{graph.describe(resolved[0])} is not the output of a sigmoid "
+                             "1/(1 + exp(-u)): pass the list of gate nodes to collapse")
+        return pattern
+    if not resolved:
+        raise ValueError("collapse needs at least one gate node")
+    return sorted(set(resolved), key=graph.index.__getitem__)
+
+
+def _piece(graph, chosen):
+    """The nodes to put inside (gates + their private constants), its top, its inputs."""
+    consumers = {node: [] for node in graph.nodes}
+    for edge in graph.edges:
+        consumers[edge.source].append(edge.target)
+    piece = set(chosen)
+    for node in reversed(graph.nodes):      # consumers first: neg(1) brings its 1 along
+        if node in piece:
+            for parent in node.inputs:
+                if (labels.constant_number(parent) is not None
+                        and all(c in piece for c in consumers[parent])):
+                    piece.add(parent)
+    exits = [n for n in chosen
+             if n is graph.output or any(c not in piece for c in consumers[n])]
+    top = chosen[-1]
+    if exits != [top]:
+        names = ", ".join(graph.describe(n) for n in exits if n is not top)
+        raise ValueError(f"cannot collapse these nodes into one gate: {names} is used outside "
+                         f"them; only the last, {graph.describe(top)}, may be")
+    boundary = []
+    for node in graph.nodes:
+        if node in piece:
+            for parent in node.inputs:
+                if parent not in piece and parent not in boundary:
+                    boundary.append(parent)
+    # a gate of the piece that is not upstream of its top would dangle
+    reached, stack = {top}, [top]
+    while stack:
+        for parent in stack.pop().inputs:
+            if parent in piece and parent not in reached:
+                reached.add(parent)
+                stack.append(parent)
+    loose = [n for n in chosen if n not in reached]
+    if loose:
+        raise ValueError(f"{graph.describe(loose[0])} does not feed {graph.describe(top)}: "
+                         "a collapsed gate has one output")
+    return piece, top, boundary
+
+
+def _inner_inputs(boundary):
+    """Input nodes for the collapsed gate's own graph: an input keeps its name, other
+    nodes become u0, u1, ... (or u alone)."""
+    taken = {node.name for node in boundary if node.kind == "input"}
+    count = sum(node.kind != "input" for node in boundary)
+    candidates = (["u"] if count == 1 else []) + [f"u{k}" for k in range(count + len(taken))]
+    fresh = iter([name for name in candidates if name not in taken])
+    return [Node(name=node.name if node.kind == "input" else next(fresh)) for node in boundary]
+
+
+def clone_graph(graph):
+    """An independent copy of ``graph``: new nodes, copies of the gates."""
+    mapping = {}
+    for node in graph.nodes:
+        mapping[node] = _clone(node, mapping)
+    return Graph(mapping[graph.output], expression=graph.expression)
+
+
+def _clone(node, mapping):
+    """A copy of ``node`` whose inputs are their copies in ``mapping``."""
+    if node.kind == "input":
+        return Node(name=node.name)
+    if node.kind == "constant":
+        return Node(value=node.value)
+    return Node(copy.copy(node.gate), [mapping[p] for p in node.inputs])
+
+
+def _rerun(old, new):
+    """Bring the new graph to the old one's state: same inputs, forward and backward."""
+    if old.forward_done:
+        new.forward(**{name: node.value for name, node in old.inputs.items()})
+        if old.backward_done:
+            new.backward(None if np.ndim(new.output.value) == 0 else old.output.grad)
+    return new

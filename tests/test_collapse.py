@@ -1,0 +1,125 @@
+"""Collapsing the sigmoid's gates into one sigma gate keeps every gradient (lesson 02)."""
+
+import numpy as np
+import pytest
+
+import bpwidgets as bp
+from bpwidgets import labels
+
+SIGMOID = "1/(1 + exp(-(w0*x0 + w1*x1 + w2)))"
+LECTURE = dict(w0=2, x0=-1, w1=-3, x1=-2, w2=-3)
+EXACT = {"w0": -0.196612, "x0": 0.393224, "w1": -0.393224, "x1": -0.589836, "w2": 0.196612}
+
+
+def lecture_graph():
+    g = bp.parse(SIGMOID)
+    g.forward(**LECTURE)
+    g.backward()
+    return g
+
+
+def test_find_sigmoids_finds_the_four_gates():
+    g = bp.parse(SIGMOID)
+    (found,) = bp.find_sigmoids(g)
+    assert [labels.gate_label(n)[0] for n in found] == ["*-1", "exp", "+1", "1/x"]
+    u = bp.inputs("u")
+    assert len(bp.find_sigmoids(bp.Graph((1 + bp.exp(-1 * u)) ** -1))) == 1
+    written = bp.parse("1/(exp(u * -1) + 1)")          # -1 is neg(1): it goes inside too
+    collapsed = bp.collapse(written, written.output)
+    assert [n.kind for n in collapsed.nodes] == ["input", "gate"]
+    assert bp.find_sigmoids(bp.parse("1/(2 + exp(-u))")) == []
+    # exp(-u) is used twice: collapsing would hide a use, so it is not offered
+    e = bp.exp(-u)
+    assert bp.find_sigmoids(bp.Graph(1 / (1 + e) + e)) == []
+
+
+def test_collapsed_sigmoid_keeps_gradients_and_has_local_one_minus_s_times_s():
+    g = lecture_graph()
+    before = g.backward()
+    s = bp.collapse(g, bp.find_sigmoids(g)[0])
+    gate = s.output
+    assert gate.gate.symbol == "σ" and gate.gate.name == "sigmoid"
+    assert s.input_grads() == pytest.approx(before, rel=1e-12)
+    assert s.input_grads() == pytest.approx(EXACT, abs=1e-6)
+    out = 1 / (1 + np.exp(-1.0))
+    assert gate.value == pytest.approx(out, rel=1e-15)
+    (local,) = gate.local_gradients
+    assert local == pytest.approx((1 - out) * out, rel=1e-12)
+    assert local == pytest.approx(0.196612, abs=1e-6)
+    # the original graph is untouched
+    assert len(g.nodes) == 15 and g.backward() == before
+    assert len(s.nodes) == 10
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_collapse_keeps_gradients_at_random_points(seed):
+    values = dict(zip(LECTURE, np.random.default_rng(seed).normal(0, 2, size=5)))
+    g = bp.parse(SIGMOID)
+    g.forward(**values)
+    want = g.backward()
+    s = bp.collapse(g, g.output)            # the output of a sigmoid pattern: that pattern
+    assert s.input_grads() == pytest.approx(want, rel=1e-10, abs=1e-14)
+    assert bp.gradcheck(s, **values).ok
+
+
+def test_expand_gives_back_the_four_gates():
+    g = lecture_graph()
+    e = bp.expand(bp.collapse(g, g.output))
+    assert [labels.gate_label(n)[0] for n in e.gates()] == \
+        [labels.gate_label(n)[0] for n in g.gates()]
+    assert e.input_grads() == pytest.approx(g.backward(), rel=1e-15)
+    assert [s.caption for s in bp.backward_steps(e)] == \
+        [s.caption for s in bp.backward_steps(g)]
+
+
+def test_collapsed_step_caption_shows_the_sigmoid_local_gradient():
+    s = bp.collapse(lecture_graph(), "n14")
+    first = bp.backward_steps(s)[0]
+    assert first.caption == "σ: local (1-0.73)*0.73 = 0.20 x upstream 1.00 = 0.20"
+
+
+def test_collapse_any_piece_with_one_output():
+    g = lecture_graph()
+    ids = {labels.node_texts(g)[n]: g.node_id(n) for n in g.nodes}
+    piece = [ids["w0*x0"], ids["w1*x1"], ids["w0*x0 + w1*x1"]]
+    f = bp.collapse(g, piece, name="dot")
+    assert f.input_grads() == pytest.approx(EXACT, abs=1e-6)
+    dot = [n for n in f.gates() if isinstance(n.gate, bp.Collapsed)][0]
+    assert dot.gate.symbol == "dot" and [p.name for p in dot.inputs] == ["w0", "x0", "w1", "x1"]
+    # the dot gate's local gradients are the mul gates' swaps: d/dw0 = x0, d/dx0 = w0, ...
+    assert dot.local_gradients == pytest.approx((-1, 2, -2, -3))
+
+
+def test_collapse_refuses_pieces_with_two_outputs_or_non_gates():
+    g = lecture_graph()
+    ids = {labels.node_texts(g)[n]: g.node_id(n) for n in g.nodes}
+    with pytest.raises(ValueError, match="used outside"):
+        bp.collapse(g, [ids["w0*x0"], ids["w1*x1"]])
+    with pytest.raises(ValueError, match="not a gate"):
+        bp.collapse(g, [ids["w0"]])
+    with pytest.raises(ValueError, match="not the output of a sigmoid"):
+        bp.collapse(g, ids["w0*x0"])
+    with pytest.raises(ValueError, match="not a node of this graph"):
+        bp.collapse(g, ["n99"])
+    with pytest.raises(ValueError, match="not a collapsed gate"):
+        bp.expand(g, g.output)
+
+
+def test_collapsed_gate_works_on_arrays_and_two_sigmoids_stay_independent():
+    u, v = bp.inputs("u v")
+    graph = bp.Graph(1 / (1 + bp.exp(-u)) * (1 / (1 + bp.exp(-v))))
+    first, second = bp.find_sigmoids(graph)
+    once = bp.collapse(graph, first)
+    twice = bp.collapse(once, bp.find_sigmoids(once)[0])
+    values = dict(u=np.array([-1.0, 0.5, 3.0]), v=np.array([0.2, -2.0, 1.0]))
+    out = twice.forward(**values)
+    su, sv = 1 / (1 + np.exp(-values["u"])), 1 / (1 + np.exp(-values["v"]))
+    np.testing.assert_allclose(out, su * sv)
+    grads = twice.backward(upstream=np.ones(3))
+    np.testing.assert_allclose(grads["u"], sv * su * (1 - su))
+    np.testing.assert_allclose(grads["v"], su * sv * (1 - sv))
+    # running the new graph did not touch the one it was made from
+    once.forward(u=0.0, v=0.0)
+    twice.backward(upstream=np.ones(3))
+    np.testing.assert_allclose(twice.output.value, su * sv)
+    assert len(bp.expand(twice).gates()) == len(graph.gates())

@@ -1,0 +1,207 @@
+"""The backward pass step by step, checked against the lecture's arithmetic (lesson 02)."""
+
+import math
+
+import numpy as np
+import pytest
+
+import bpwidgets as bp
+from bpwidgets import labels, steps
+from bpwidgets.check import numerical_gradient
+
+SIGMOID = "1/(1 + exp(-(w0*x0 + w1*x1 + w2)))"
+LECTURE = dict(w0=2, x0=-1, w1=-3, x1=-2, w2=-3)
+
+
+def run(expression, **values):
+    g = bp.parse(expression)
+    g.forward(**values)
+    g.backward()
+    return g
+
+
+def test_sigmoid_captions_are_the_lectures_steps():
+    captions = [step.caption for step in bp.backward_steps(run(SIGMOID, **LECTURE))]
+    assert captions == [
+        "1/x: local -1/1.37^2 = -0.53 x upstream 1.00 = -0.53",      # lecture step 1
+        "+1: local 1 x upstream -0.53 = -0.53",                       # step 2
+        "exp: local e^-1 = 0.37 x upstream -0.53 = -0.20",            # step 3
+        "*-1: local -1 x upstream -0.20 = 0.20",                      # step 4
+        # step 5, the lecture's three-input add, is two + gates here
+        "+: local 1 x upstream 0.20 = 0.20 to both inputs (w0*x0 + w1*x1 and w2)",
+        "+: local 1 x upstream 0.20 = 0.20 to both inputs (w0*x0 and w1*x1)",
+        # step 6: the mul gates swap: x0 gets w0 x 0.2 = 0.39 (0.4 in the lecture)
+        "*: to w1: local x1 = -2.00 x upstream 0.20 = -0.39; "
+        "to x1: local w1 = -3.00 x upstream 0.20 = -0.59",
+        "*: to w0: local x0 = -1.00 x upstream 0.20 = -0.20; "
+        "to x0: local w0 = 2.00 x upstream 0.20 = 0.39",
+    ]
+
+
+def test_sigmoid_step_numbers_match_hand_computation():
+    s = 1 / (1 + math.exp(-1))            # the forward value, 0.731
+    sig_local = (1 - s) * s                # 0.196612
+    steps_ = bp.backward_steps(run(SIGMOID, **LECTURE))
+    first = steps_[0].edges[0]
+    assert first.local == pytest.approx(-1 / (1 + math.exp(-1)) ** 2)
+    assert first.upstream == 1.0
+    assert first.downstream == pytest.approx(-0.5344, abs=5e-5)
+    exp_edge = steps_[2].edges[0]
+    assert exp_edge.local == pytest.approx(math.exp(-1))
+    assert exp_edge.downstream == pytest.approx(-sig_local)
+    by_source = {edge.source_text: edge.downstream for step in steps_[-2:] for edge in step.edges}
+    assert by_source == pytest.approx(
+        {"w0": -0.196612, "x0": 0.393224, "w1": -0.393224, "x1": -0.589836}, abs=1e-6)
+
+
+def test_every_edge_step_is_local_times_upstream():
+    g = run("max(x, y) * tanh(x) + log(y) / exp(x) - x ** 3", x=0.7, y=1.3)
+    for step in bp.backward_steps(g):
+        for edge in step.edges:
+            assert edge.downstream == pytest.approx(edge.local * edge.upstream)
+            assert edge.upstream == step.node.grad
+
+
+def test_simple_example_steps():
+    steps_ = bp.backward_steps(run("(x + y) * z", x=-2, y=5, z=-4))
+    assert [s.symbol for s in steps_] == ["*", "+"]
+    assert steps_[0].caption == ("*: to (x + y): local z = -4.00 x upstream 1.00 = -4.00; "
+                                 "to z: local (x + y) = 3.00 x upstream 1.00 = 3.00")
+    assert steps_[1].caption == "+: local 1 x upstream -4.00 = -4.00 to both inputs (x and y)"
+    assert repr(steps_[1]).startswith("Step 2: +: ")
+
+
+ELEMENTWISE = [name for name, gate in bp.OPS.items() if gate.elementwise]
+
+
+def test_every_elementwise_op_has_a_local_gradient_formula():
+    assert set(ELEMENTWISE) <= set(steps.LOCAL_FORMULAS)
+
+
+def _make(name):
+    x, y = bp.inputs("x y")
+    gate = bp.OPS[name](2) if name == "pow" else bp.OPS[name]()
+    return bp.Graph(bp.apply(gate, x, y) if gate.arity == 2 else bp.apply(gate, x))
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+@pytest.mark.parametrize("point", [(0.8, 1.7), (-1.3, 0.4)])
+def test_each_ops_step_shows_its_true_local_gradient(name, point):
+    """The step's local gradient equals a numerical derivative of the op (independent)."""
+    g = _make(name)
+    values = dict(zip(g.inputs, point))
+    if name == "log":
+        values["x"] = abs(values["x"])
+    g.forward(**values)
+    g.backward()
+    (step,) = bp.backward_steps(g)
+    for edge in step.edges:
+        input_name = edge.source.name
+
+        def f(v, input_name=input_name):
+            return g.forward(**{**values, input_name: float(v)})
+
+        slope = float(numerical_gradient(f, values[input_name]))
+        g.forward(**values)
+        g.backward()
+        assert edge.local == pytest.approx(slope, rel=1e-6, abs=1e-8)
+        assert steps.fixed(edge.downstream) in step.caption
+
+
+def test_formulas_bracket_negative_numbers_and_say_words():
+    caption = bp.backward_steps(run("tanh(y)", y=-1.0))[0].caption
+    assert caption == "tanh: local 1-(-0.76)^2 = 0.42 x upstream 1.00 = 0.42"
+    caption = bp.backward_steps(run("max(x, y)", x=2.0, y=-1.0))[0].caption
+    assert caption == ("max: to x: local 1 (wins the max) x upstream 1.00 = 1.00; "
+                       "to y: local 0 (loses the max) x upstream 1.00 = 0.00")
+    caption = bp.backward_steps(run("relu(x)", x=-0.5))[0].caption
+    assert caption == "relu: local 0 (input <= 0) x upstream 1.00 = 0.00"
+
+
+def test_matmul_and_sum_say_their_rule():
+    g = run("sum(W @ x)", W=[[1, 2], [3, 4]], x=[1.0, 2.0])
+    first, second = bp.backward_steps(g)
+    assert first.caption == "Σ: upstream 1.00 copied to every entry = [1.00 1.00]"
+    assert second.caption == ("@: to W: upstream @ x.T = [[1.00 2.00] [1.00 2.00]]; "
+                              "to x: W.T @ upstream = [4.00 6.00]")
+    assert second.edges[0].local is None
+
+
+def test_steps_refuse_before_backward_and_on_batched_graphs():
+    g = bp.parse("x * y")
+    with pytest.raises(RuntimeError, match="forward"):
+        bp.backward_steps(g)
+    x, y = bp.inputs("x y")
+    fast = bp.Graph(x * y, batched=True)
+    fast.forward(x=1, y=2)
+    fast.backward()
+    with pytest.raises(ValueError, match="batched"):
+        bp.backward_steps(fast)
+
+
+def test_numbers_are_written_like_the_lecture():
+    assert steps.fixed(-0.5344) == "-0.53"
+    assert steps.fixed(-0.001) == "0.00"
+    assert steps.short(-1.0) == "-1"
+    assert steps.short(1.3679) == "1.37"
+    assert steps.fixed(np.zeros((3, 3))) == "<array of shape (3, 3)>"
+
+
+# ---- folding constants into symbols ---------------------------------------------------
+
+def test_constants_fold_into_symbols_like_the_lecture():
+    g = bp.parse(SIGMOID)
+    assert [labels.gate_label(n)[0] for n in g.gates()] == \
+        ["*", "*", "+", "+", "*-1", "exp", "+1", "1/x"]
+    hidden, folded = labels.hidden_nodes(g)
+    assert sorted(n.kind for n in hidden) == ["constant", "constant"] and len(folded) == 2
+    g = bp.parse("3 * x - 2 + x / 4 + 2 - x")
+    assert [labels.gate_label(n)[0] for n in g.gates()] == ["*3", "-2", "/4", "+", "+2", "-"]
+    assert labels.gate_label(bp.parse("1 + 2").output)[0] == "+"     # nothing to fold into
+
+
+def test_a_negative_literal_folds_and_gets_no_step_of_its_own():
+    g = run("x * -3 + -1", x=2.0)          # the parser reads -3 as neg(3)
+    assert [step.caption for step in bp.backward_steps(g)] == [
+        "-1: local 1 x upstream 1.00 = 1.00",
+        "*-3: local -3 x upstream 1.00 = -3.00"]
+
+
+def test_flow_roles_name_the_lectures_patterns():
+    g = bp.parse("x * y + max(x, z)")
+    roles = {labels.node_texts(g)[n]: role for n, role in labels.flow_roles(g).items()}
+    assert roles == {"x": "copy: gradients add", "x*y": "mul swaps",
+                     "max(x, z)": "max routes", "x*y + max(x, z)": "add distributes"}
+    g = bp.parse("2 * x")                      # a constant "other input" just scales
+    assert list(labels.flow_roles(g).values()) == ["scales by 2"]
+
+
+# ---- predict, then check --------------------------------------------------------------
+
+def test_check_prediction_gives_a_clear_verdict():
+    g = bp.parse("(x + y) * z")
+    right = bp.check_prediction(g, "x", -4, x=-2, y=5, z=-4)
+    assert right.ok
+    assert repr(right) == "RIGHT: you predicted df/dx = -4; the graph gives -4.00."
+    flipped = bp.check_prediction(g, "z", -3)
+    assert not flipped.ok and "sign is flipped" in repr(flipped)
+    assert repr(flipped) == ("NOT YET: you predicted df/dz = -3, which is not it. "
+                             "Hint: the size is right, the sign is flipped.")
+    assert "3.00" not in repr(flipped) and flipped.actual == 3.0   # the answer stays hidden
+    value = bp.check_prediction(g, "n2", 3)            # q = x + y: its value, not its gradient
+    assert not value.ok and "value" in value.hint
+    assert bp.check_prediction(g, "n2", -4).ok
+    lecture_rounding = bp.check_prediction(run(SIGMOID, **LECTURE), "x0", 0.4)
+    assert lecture_rounding.ok                          # 0.393 rounds to the lecture's 0.4
+    assert not bp.check_prediction(g, "y", -3.5).ok
+    routed = bp.check_prediction(bp.parse("max(z, w)"), "z", 1.0, z=2, w=5)
+    assert "blocked" in routed.hint
+
+
+def test_check_prediction_refuses_unknown_names_and_wrong_shapes():
+    g = bp.parse("sum(W @ x)")
+    with pytest.raises(ValueError, match="no input or node named 'q'"):
+        bp.check_prediction(g, "q", 1, W=[[1, 2]], x=[1, 1])
+    with pytest.raises(ValueError, match=r"shape \(2,\)"):
+        bp.check_prediction(g, "x", 1.0)
+    assert bp.check_prediction(g, "x", [1, 2]).ok

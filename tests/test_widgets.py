@@ -1,0 +1,270 @@
+"""The explorer, checked in Python: the numbers in its SVG against a fresh forward/backward,
+its layout against itself, the step-through, the sigma toggle and the error path."""
+
+import html
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import bpwidgets as bp
+from bpwidgets.render import dot, template
+from bpwidgets.render.dot import format_number
+
+SIGMOID = "1/(1 + exp(-(w0*x0 + w1*x1 + w2)))"
+LECTURE = dict(w0=2, x0=-1, w1=-3, x1=-2, w2=-3)
+
+GROUP = re.compile(r'<g id="([^"]+)" class="node">(.*?)</g>', re.S)
+TEXT = re.compile(r"<text[^>]*>([^<]*)</text>")
+
+
+def texts(svg):
+    """{node id: [its texts]}: what the page shows, read by the SVG's stable ids."""
+    return {key: [html.unescape(t) for t in TEXT.findall(body)]
+            for key, body in GROUP.findall(svg)}
+
+
+def edge_numbers(svg):
+    """{edge label id: [value, gradient]} (the ids are e<target>_<slot>, and 'out')."""
+    return {key: found for key, found in texts(svg).items()
+            if re.fullmatch(r"e\d+_\d+|out", key)}
+
+
+def expected_numbers(expression, **values):
+    """The same numbers from a graph built afresh: what the SVG must show."""
+    g = bp.parse(expression)
+    g.forward(**values)
+    g.backward()
+    hidden, folded = bp.render.dot.hidden_nodes(g)
+    want = {"out": [format_number(g.output.value), format_number(g.output.grad)]}
+    for edge in g.edges:
+        if (edge.target, edge.index) in folded or edge.source in hidden:
+            continue
+        want[f"e{g.index[edge.target]}_{edge.index}"] = [format_number(edge.value),
+                                                          format_number(edge.downstream)]
+    return want
+
+
+def layout_only(svg):
+    """The SVG without what may change: text contents and colours."""
+    svg = re.sub(r">[^<]*</text>", "></text>", svg)
+    return re.sub(r'(fill|stroke)="#[0-9a-f]{6}"', r'\1=""', svg)
+
+
+def test_explorer_shows_the_lecture_numbers_and_a_short_repr():
+    w = bp.explore(SIGMOID, **LECTURE)
+    assert repr(w) == f"<Explorer {SIGMOID}: sliders w0, x0, w1, x1, w2>"
+    shown = edge_numbers(w.view.value)
+    assert shown == expected_numbers(SIGMOID, **LECTURE)
+    assert shown["out"] == ["0.73", "1.00"]
+    # the lecture's picture: w0 edge 2.00 / -0.20, x1 edge -2.00 / -0.59
+    assert ["2.00", "-0.20"] in shown.values() and ["-2.00", "-0.59"] in shown.values()
+    assert "-0.59" in w.table.value and "0.73" in w.table.value
+
+
+def test_slider_move_gives_fresh_numbers_and_keeps_every_coordinate():
+    w = bp.explore(SIGMOID, **LECTURE)
+    before = w.view.value
+    w.sliders["x0"].value = 1.5             # as a drag in the browser would
+    after = w.view.value
+    moved = dict(LECTURE, x0=1.5)
+    assert edge_numbers(after) == expected_numbers(SIGMOID, **moved)
+    assert edge_numbers(after) != edge_numbers(before)
+    assert layout_only(after) == layout_only(before)
+    # w0's gradient is x0 x 0.2-ish: it changed sign, and its colour changed with it
+    w0_edge = next(f"e{w.graph.index[e.target]}_{e.index}" for e in w.graph.edges
+                   if e.source.name == "w0")
+    assert grad_colour(before, w0_edge) == dot.NEGATIVE_COLOUR       # -0.20
+    assert grad_colour(after, w0_edge) == dot.POSITIVE_COLOUR        # +0.xx
+    w.sliders["x0"].value = 0.0
+    assert grad_colour(w.view.value, w0_edge) == dot.ZERO_COLOUR
+    assert layout_only(w.view.value) == layout_only(before)
+
+
+def grad_colour(svg, key):
+    """The fill colour of the gradient (second number) in an edge label."""
+    body = dict(GROUP.findall(svg))[key]
+    return re.findall(r'<text[^>]*fill="(#[0-9a-f]{6})"', body)[1]
+
+
+def test_the_explorer_runs_its_own_copy_of_the_graph():
+    g = bp.parse("(x + y) * z")
+    g.forward(x=-2, y=5, z=-4)
+    w = bp.explore(g)                            # starts at g's last forward values
+    assert [s.value for s in w.sliders.values()] == [-2, 5, -4]
+    w.sliders["z"].value = 2.0
+    assert g.output.value == -12.0 and w.graph.output.value == 6.0
+
+
+def test_graphviz_runs_once_per_structure_and_mode_not_per_slider_move(monkeypatch):
+    w = bp.explore(SIGMOID, **LECTURE)
+    calls = []
+    real = template.pipe
+    monkeypatch.setattr(template, "pipe", lambda *a, **k: calls.append(1) or real(*a, **k))
+    for value in (0.5, 1.0, 1.5, -0.5):
+        w.sliders["w2"].value = value
+    w.stepper.go(3)
+    w.stepper.go(5)
+    assert calls == []
+    w.show_local.value = True              # a new display mode: one layout
+    w.sliders["w2"].value = 0.0
+    w.show_local.value = False             # back to a mode already laid out
+    w.sliders["w2"].value = 0.3
+    assert calls == [1]
+
+
+def test_step_through_shows_gradients_only_on_visited_gates():
+    w = bp.explore(SIGMOID, **LECTURE)
+    steps = bp.backward_steps(w.graph)
+    assert w.stepper.count == len(steps) == 8
+    w.stepper.go(0)
+    shown = edge_numbers(w.view.value)
+    assert shown["out"] == ["0.73", "1.00"]                    # df/df = 1 is known
+    assert all(grad == "" for key, (value, grad) in shown.items() if key != "out")
+    assert "Backward starts at the output" in w.caption.value
+    assert w.table.value.count("?") == 5
+    for k in range(1, 9):
+        w.stepper.go(k)
+        visited = {w.graph.index[s.node] for s in steps[:k]}
+        for key, (value, grad) in edge_numbers(w.view.value).items():
+            if key != "out":
+                target = int(key[1:].split("_")[0])
+                assert (grad != "") == (target in visited), (k, key)
+        assert html.unescape(w.caption.value).count(f"Step {k} of 8: {steps[k - 1].caption}") == 1
+        # the current gate, and only it, is filled with the highlight colour
+        body = dict(GROUP.findall(w.view.value))[w.graph.node_id(steps[k - 1].node)]
+        assert dot.HIGHLIGHT_FILL in body and w.view.value.count(dot.HIGHLIGHT_FILL) == 1
+    assert "exp: local e^-1 = 0.37 x upstream -0.53 = -0.20" in html.unescape(
+        (w.stepper.go(3), w.caption.value)[1])
+    w.stepper.go(8)
+    assert w.table.value.count("?") == 0
+    w.stepper.go(9)                                 # past the last gate: the full picture
+    assert "All 8 gates visited" in w.caption.value
+    assert dot.HIGHLIGHT_FILL not in w.view.value
+
+
+def test_step_buttons_and_play_move_the_position():
+    w = bp.explore("(x + y) * z", x=-2, y=5, z=-4)
+    controls = w.stepper
+    controls.start.click()
+    assert controls.position == 0
+    for _ in range(4):
+        controls.forward.click()                   # clamped at the end
+    assert controls.position == 3 and "All 2 gates visited" in w.caption.value
+    controls.back.click()
+    assert controls.position == 2 and "Step 2 of 2: +:" in w.caption.value
+    controls.back.click()
+    assert controls.position == 1 and "Step 1 of 2: *:" in w.caption.value
+    controls.end.click()
+    assert controls.position == 3
+    controls.play.value = 1                        # what the Play widget does while playing
+    assert "Step 1 of 2" in w.caption.value
+
+
+def test_local_gradient_and_flow_toggles():
+    w = bp.explore(SIGMOID, **LECTURE)
+    w.show_local.value = True
+    found = texts(w.view.value)
+    assert any("local" in t and "0.37" in t for t in found.values())   # exp's local e^-1
+    w.show_local.value = False
+    w.show_flow.value = True
+    shown = html.unescape(w.view.value)
+    for role in ("mul swaps", "add distributes", "exp scales by its output"):
+        assert role in shown
+    w.sliders["w0"].value = 1.0                    # numbers still patched in this mode
+    moved = expected_numbers(SIGMOID, **dict(LECTURE, w0=1.0))
+    assert edge_numbers(w.view.value) == moved
+
+
+def test_sigma_toggle_collapses_and_keeps_input_gradients():
+    w = bp.explore(SIGMOID, **LECTURE)
+    table_before = w.table.value
+    w.sigma.value = True
+    assert "σ" in w.view.value
+    assert len(w.graph.nodes) == 10 and w.stepper.count == 5
+    assert w.table.value == table_before              # every input gradient unchanged
+    assert w.graph.input_grads() == pytest.approx(w.expanded.input_grads(), rel=1e-12)
+    w.stepper.go(1)
+    assert "σ: local (1-0.73)*0.73 = 0.20 x upstream 1.00 = 0.20" in w.caption.value
+    w.sliders["x1"].value = 0.0
+    assert w.graph.input_grads() == pytest.approx(_grads(SIGMOID, **dict(LECTURE, x1=0.0)),
+                                                  rel=1e-12)
+    w.sigma.value = False
+    assert w.stepper.count == 8 and "1/x" in w.view.value
+    assert edge_numbers(w.view.value) == expected_numbers(SIGMOID, **dict(LECTURE, x1=0.0))
+
+
+def _grads(expression, **values):
+    g = bp.parse(expression)
+    g.forward(**values)
+    return g.backward()
+
+
+def test_sigma_toggle_is_hidden_without_a_sigmoid():
+    assert bp.explore("x * y", x=1, y=2).sigma.layout.display == "none"
+    assert bp.explore(SIGMOID, **LECTURE).sigma.layout.display is None
+
+
+def test_an_error_is_shown_and_the_widget_keeps_working():
+    w = bp.explore("log(x) * y", x=1.0, y=2.0)
+    good = w.view.value
+    w.sliders["x"].value = -1.0                     # log of a negative number
+    assert "log" in w.error and "non-finite" in w.error
+    assert "Could not update" in w.message.value
+    assert w.view.value == good                     # the last picture that worked
+    w.stepper.go(0)                                 # other controls do not crash either
+    w.stepper.go(2)
+    w.sliders["x"].value = 2.0
+    assert w.error == "" and w.message.value == ""
+    assert edge_numbers(w.view.value) == expected_numbers("log(x) * y", x=2.0, y=2.0)
+
+
+def test_small_arrays_get_a_slider_per_entry_and_big_ones_a_seeded_button():
+    w = bp.explore("sum(W @ x)", W=[[1.0, 2.0], [3.0, 4.0]], x=[1.0, -1.0])
+    assert list(w.sliders) == ["W[0,0]", "W[0,1]", "W[1,0]", "W[1,1]", "x[0]", "x[1]"]
+    w.sliders["W[0,1]"].value = 0.5
+    assert w.graph.output.value == pytest.approx(1.0 - 0.5 + 3.0 - 4.0)
+    np.testing.assert_allclose(w.graph.inputs["x"].grad, [4.0, 4.5])
+
+    def big():
+        return bp.explore("sum(A * B)", A=np.ones((5, 5)), B=np.full((5, 5), 2.0), seed=3)
+    first, second = big(), big()
+    assert list(first.resample) == ["A", "B"] and first.sliders == {}
+    assert repr(first) == "<Explorer sum(A * B): resample A, B>"
+    first.resample["A"].click()
+    second.resample["A"].click()
+    a = first.graph.inputs["A"].value
+    np.testing.assert_array_equal(a, second.graph.inputs["A"].value)   # seeded
+    assert not np.allclose(a, 1.0)
+    assert first.graph.output.value == pytest.approx(2.0 * a.sum())
+
+
+def test_default_ranges_surround_the_value_and_given_ranges_are_kept():
+    w = bp.explore("(x + y) * z", x=-2, y=5, z=(-3, 3))
+    x, y, z = (w.sliders[name] for name in "xyz")
+    assert (x.min, x.max, x.value) == (-5, 5, -2)
+    assert (y.min, y.max, y.value) == (-10, 10, 5)
+    assert (z.min, z.max, z.value) == (-3, 3, 0)
+    assert x.step == 0.1
+    w2 = bp.explore("x * y", x=(-1, 1, 0.5))
+    assert w2.sliders["x"].value == 0.5 and w2.sliders["y"].value == 1.0
+
+
+def test_explore_refuses_bad_input_clearly():
+    with pytest.raises(ValueError, match="'q', which is not an input"):
+        bp.explore("x * y", q=1)
+    with pytest.raises(ValueError, match="min < max"):
+        bp.explore("x * y", x=(2, 1))
+    with pytest.raises(ValueError, match="outside its range"):
+        bp.explore("x * y", x=(0, 1, 5))
+    with pytest.raises(TypeError, match="bp.Graph or an expression"):
+        bp.explore(42)
+
+
+def test_import_bpwidgets_does_not_load_ipywidgets():
+    code = "import sys, bpwidgets; print('ipywidgets' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"
