@@ -7,8 +7,9 @@ The engine (numpy only)::
     g.forward(x=-2, y=5, z=-4)      # -12.0
     g.backward()                    # {'x': -4.0, 'y': -4.0, 'z': 3.0}
 
-Pictures (``bp.draw``) need Graphviz; widgets (``bp.explore``) need ipywidgets.
-They are imported only when first used, so the engine works without them.
+Pictures (``bp.draw``, ``bp.show``) need Graphviz's ``dot`` program only when they
+are drawn, so the engine works without it. Widgets (``bp.explore``,
+``bp.TrainingView``) and matplotlib figures (``bp.plots``) load on first use.
 """
 
 from . import datasets, nn
@@ -25,13 +26,15 @@ from .steps import Prediction, Step, backward_steps, check_prediction
 
 __version__ = "0.1.0"
 
-# widgets: ipywidgets loads on first use
+# Widgets (ipywidgets) and plots (matplotlib) load on first use, keeping the engine light.
 LAZY = {"explore": "explorer", "Explorer": "explorer",
         "TrainingView": "training", "ActivationExplorer": "training"}
 
 
 def __getattr__(name):
+    from importlib import import_module
     if name in LAZY:
-        from importlib import import_module
         return getattr(import_module(f".widgets.{LAZY[name]}", __name__), name)
+    if name == "plots":
+        return import_module(".plots", __name__)
     raise AttributeError(f"module 'bpwidgets' has no attribute {name!r}")
