@@ -68,7 +68,7 @@ class Explorer(widgets.VBox):
         self.collapsed = None               # the sigma version, made when first asked for
         self.error = ""
         self._templates = {}
-        self._consumers = {id(self.graph): input_consumers(self.graph)}
+        self._consumers = {self.graph: input_consumers(self.graph)}
         self._steps = None
         self._quiet = False
         self._rng = np.random.default_rng(seed)
@@ -190,7 +190,7 @@ class Explorer(widgets.VBox):
             for _ in find_sigmoids(self.expanded):
                 self.collapsed = collapse(self.collapsed, find_sigmoids(self.collapsed)[0])
         self.graph = self.collapsed if self.sigma.value else self.expanded
-        self._consumers.setdefault(id(self.graph), input_consumers(self.graph))
+        self._consumers.setdefault(self.graph, input_consumers(self.graph))
         self._quiet = True
         try:
             self.stepper.reset(self._step_count())
@@ -216,14 +216,14 @@ class Explorer(widgets.VBox):
         template, frame, start = self._template()
         svg = template.fill(self.graph, visited=visited, highlight=highlight)
         self.view.value = frame + svg[start:] + "</div>"      # without the XML prolog
-        self.table.value = _table(self.graph, self._consumers[id(self.graph)], visited)
+        self.table.value = _table(self.graph, self._consumers[self.graph], visited)
         self.caption.value = (f"<div style='font-family:monospace;padding:2px 0'>"
                               f"{html.escape(caption)}</div>")
 
     def _template(self):
         """(SvgTemplate, the box around its SVG, where the <svg> tag starts), made once
         per graph and display mode: the only place Graphviz runs."""
-        key = (id(self.graph), self.show_local.value, self.show_flow.value)
+        key = (self.graph, self.show_local.value, self.show_flow.value)
         made = self._templates.get(key)
         if made is None or not made[0].fits(self.graph):
             template = SvgTemplate.from_graph(self.graph, show_local=self.show_local.value,
