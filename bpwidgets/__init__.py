@@ -13,6 +13,7 @@ are drawn, so the engine works without it. Widgets (``bp.explore``,
 """
 
 from . import datasets, nn
+from .batch import BatchedGraph
 from .check import GradCheck, gradcheck, numerical_gradient, rel_error
 from .collapse import Collapsed, collapse, expand, find_sigmoids
 from .functions import elu, exp, leaky_relu, log, max, relu, sigmoid, sum, tanh
@@ -25,6 +26,18 @@ from .render import GraphvizMissing, Picture, SvgTemplate, draw, show
 from .steps import Prediction, Step, backward_steps, check_prediction
 
 __version__ = "0.1.0"
+
+# What ``from bpwidgets import *`` brings: everything public but max and sum, which would
+# hide Python's own max() and sum() (use them as bp.max and bp.sum).
+__all__ = [
+    "BatchedGraph", "Collapsed", "Edge", "Gate", "GradCheck", "Graph", "GraphvizMissing",
+    "JacobianCost", "Node", "OPS", "ParseError", "Picture", "Prediction", "Step",
+    "SvgTemplate", "apply", "backward_steps", "check_prediction", "collapse",
+    "compare_relu_jacobian", "constant", "datasets", "draw", "elu", "exp", "expand",
+    "explore", "find_sigmoids", "flow_roles", "format_bytes", "gradcheck", "inputs",
+    "jacobian", "jacobian_bytes", "leaky_relu", "log", "nn", "numerical_gradient", "parse",
+    "rel_error", "relu", "show", "sigmoid", "tanh",
+]
 
 # Widgets (ipywidgets) and plots (matplotlib) load on first use, keeping the engine light.
 LAZY = {"explore": "explorer", "Explorer": "explorer",

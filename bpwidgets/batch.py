@@ -5,8 +5,8 @@ Gates at the same depth (longest path from the inputs) never feed each other, so
 inputs. Backward runs the same groups in reverse depth order. The maths is the gates'
 own forward and backward from the op table: only the bookkeeping changes.
 
-Used by ``Graph(output, batched=True)`` for graphs of scalar nodes and elementwise gates,
-such as a scalar MLP with thousands of nodes. The per-node engine in ``graph.py`` is the
+``BatchedGraph(output)`` works for graphs of scalar nodes and elementwise gates, such as
+a scalar MLP with thousands of nodes. The per-node engine in ``graph.py`` is the
 reference; the tests check that both give the same values and gradients.
 """
 
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import ops
+from .graph import Graph, plain, to_value
 
 
 @dataclass
@@ -77,3 +78,73 @@ def backward(groups, grads):
                 grads[slot] += grad
             else:                                 # fan-out inside the group: add up
                 grads += np.bincount(slot, weights=grad, minlength=len(grads))
+
+
+class BatchedGraph(Graph):
+    """A Graph that runs gates of one kind at one depth as one numpy call.
+
+    Same ``forward``/``backward`` as ``Graph``, several times faster on big scalar
+    graphs. It keeps its numbers in two arrays, ``values`` and ``grads`` (one entry per
+    node, at ``index[node]``; read them with ``value_of(node)``/``grad_of(node)``):
+    updating thousands of nodes one by one would cost as much as the maths. So it
+    cannot be drawn or stepped through: draw ``Graph(output)`` for that.
+    """
+
+    batched = True
+
+    def __init__(self, output, expression=None):
+        super().__init__(output, expression)
+        reason = can_batch(self)
+        if reason:
+            raise ValueError(f"this graph cannot run batched: {reason}")
+        self.groups = make_groups(self)
+        self.constants = np.array([node.value if node.kind == "constant" else 0.0
+                                   for node in self.nodes])
+        self.input_slots = [self.index[node] for node in self.inputs.values()]
+
+    def value_of(self, node):
+        return plain(self.values[self.index[node]])
+
+    def grad_of(self, node):
+        return plain(self.grads[self.index[node]])
+
+    def forward(self, **values):
+        if values.keys() != self.inputs.keys():
+            self._name_problem(values)
+        self.forward_done = self.backward_done = False
+        self.values = self.constants.copy()
+        self.values[self.input_slots] = self._scalar_inputs(values)
+        with np.errstate(all="ignore"):
+            forward(self.groups, self.values)
+        self.output.value = float(self.values[-1])
+        if not np.isfinite(self.values).all():
+            for node, value in zip(self.nodes, self.values.tolist()):
+                node.value = value          # so the error can name the first bad node
+            self._check_finite()
+        self.forward_done = True
+        return self.output.value
+
+    def _scalar_inputs(self, values):
+        """All inputs as one float array, checked at once; one by one only to name a
+        bad input in the error."""
+        given = [values[name] for name in self.inputs]
+        if all(type(v) is float or type(v) is int for v in given):
+            try:
+                given = np.array(given, dtype=float)
+                if np.isfinite(given).all():
+                    return given
+            except OverflowError:
+                pass
+        for name in self.inputs:
+            if np.ndim(to_value(values[name], self._labels[name])) != 0:
+                raise ValueError(f"a batched graph takes scalar inputs only: "
+                                 f"input {name!r} has shape {np.shape(values[name])}")
+        return np.array([float(values[name]) for name in self.inputs])
+
+    def backward(self, upstream=None):
+        self.grads = np.zeros(len(self.nodes))
+        self.grads[-1] = self._first_upstream(upstream)
+        with np.errstate(all="ignore"):
+            backward(self.groups, self.grads)
+        self.backward_done = True
+        return dict(zip(self.inputs, self.grads[self.input_slots].tolist()))

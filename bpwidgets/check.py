@@ -56,6 +56,7 @@ class GradCheck:
     errors: dict = field(repr=False)
     tolerance: float = TOLERANCE
     subject: str = ""       # what was checked, e.g. "MyMultiply gate" (named in the verdict)
+    kinks: list = field(default_factory=list, repr=False)   # notes on gates at a kink
 
     def __repr__(self):
         return f"GradCheck(ok={self.ok}, max_rel_error={self.max_rel_error:.1e})"
@@ -97,6 +98,7 @@ class GradCheck:
             if len(bad) > 5:
                 lines.append(f"    ... and {len(bad) - 5} more")
         lines.extend(self._swap_hints())
+        lines.extend(f"  note: {kink}" for kink in self.kinks)
         return "\n".join(lines)
 
     def _swap_hints(self):
@@ -165,7 +167,22 @@ def gradcheck(target, *args, tolerance=TOLERANCE, h=STEP, seed=0, **inputs):
     graph.forward(**inputs)          # leave the graph at the checked point
     graph.backward(upstream)
     worst = max((float(np.max(e)) for e in errors.values()), default=0.0)
-    return GradCheck(worst < tolerance, worst, analytic, numerical, errors, tolerance, subject)
+    return GradCheck(worst < tolerance, worst, analytic, numerical, errors, tolerance, subject,
+                     _kinks(graph))
+
+
+def _kinks(graph):
+    """Where a gate sits on a kink (relu at 0, a max tie), the derivative does not exist
+    and the two gradients may disagree without a bug: say so in the verdict."""
+    notes = []
+    for node in graph.gates():
+        count = node.gate.kinks(*[p.value for p in node.inputs])
+        if count:
+            notes.append(f"{graph.describe(node)} has {count} input entr"
+                         f"{'y' if count == 1 else 'ies'} at (or within 1e-4 of) its kink, "
+                         "where it has no derivative and the numerical gradient averages "
+                         "both sides; check at a point away from the kink")
+    return notes
 
 
 def _graph_of_gate(gate, args):

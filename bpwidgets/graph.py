@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import batch, ops
+from . import ops
 
 
 
@@ -78,6 +78,22 @@ class Node:
         return apply(ops.Power(exponent), self)
 
     __hash__ = object.__hash__   # nodes are compared by identity
+
+    def __array_ufunc__(self, ufunc, method, *args, **kwargs):
+        """numpy meets a node. ``array + node`` (and -, *, /, @) builds a gate as usual;
+        numpy functions like np.exp cannot work on nodes, so say which kit function to use."""
+        operator = NUMPY_OPERATORS.get(ufunc.__name__)
+        if operator is not None and method == "__call__" and len(args) == 2 and not kwargs:
+            return apply(operator(), *args)
+        name = ufunc.__name__
+        kit = {"maximum": "max", "add": "+"}.get(name, name)
+        use = f"bp.{kit}(...)" if kit in ops.FUNCTIONS else "the kit's functions (bp.exp, bp.log, bp.max, ...) and operators"
+        raise TypeError(f"numpy's {name} cannot work on a graph node: use {use}")
+
+
+NUMPY_OPERATORS = {"add": ops.Add, "subtract": ops.Subtract, "multiply": ops.Multiply,
+                   "divide": ops.Divide, "matmul": ops.MatMul}
+"""numpy's versions of the Python operators, so that ``array @ node`` builds a gate."""
 
 
 def is_number(value):
@@ -157,24 +173,24 @@ def to_value(value, what):
 
 
 def _short(value, limit=40):
+    if isinstance(value, np.generic):
+        value = value.item()            # 1000.0, not np.float64(1000.0)
     text = repr(value)
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def topological_order(output):
     """Every node the output depends on, each after its inputs (iterative DFS)."""
-    order, done, on_path = [], set(), set()
+    order, done = [], set()
     stack = [(output, False)]
     while stack:
         node, inputs_done = stack.pop()
         if inputs_done:
-            on_path.discard(node)
             done.add(node)
             order.append(node)
             continue
         if node in done:
             continue
-        on_path.add(node)
         stack.append((node, True))
         for parent in reversed(node.inputs):
             if parent not in done:
@@ -213,15 +229,14 @@ class Edge:
 class Graph:
     """A static computational graph, built once from its output node.
 
-    ``batched=True`` runs gates of one kind at one depth as one numpy call (see
-    ``batch.py``): much faster for big scalar graphs. A batched graph keeps its
-    numbers in two arrays, ``values`` and ``grads`` (one entry per node, at
-    ``index[node]``); read them with ``value_of(node)`` and ``grad_of(node)``. Its
-    nodes are not updated one by one (that would cost as much as the maths), so it
-    cannot be drawn: draw ``Graph(output)`` instead.
+    Each node keeps its value, its gradient and what crossed each of its edges, so
+    the graph can be drawn and stepped through. (``BatchedGraph`` in ``batch.py``
+    runs big scalar graphs faster, without those per-node details.)
     """
 
-    def __init__(self, output, expression=None, batched=False):
+    batched = False     # see batch.BatchedGraph
+
+    def __init__(self, output, expression=None):
         if not isinstance(output, Node):
             raise TypeError(f"Graph needs the output node, got {type(output).__name__}")
         self.output = output
@@ -240,15 +255,6 @@ class Graph:
                       for node in self.nodes for i, source in enumerate(node.inputs)]
         self.forward_done = False
         self.backward_done = False
-        self.batched = bool(batched)
-        if self.batched:
-            reason = batch.can_batch(self)
-            if reason:
-                raise ValueError(f"this graph cannot run batched: {reason}")
-            self.groups = batch.make_groups(self)
-            self._constants = np.array([node.value if node.kind == "constant" else 0.0
-                                        for node in self.nodes])
-            self._input_slots = [self.index[node] for node in self.inputs.values()]
 
     def __repr__(self):
         what = self.expression if self.expression is not None else formula(self)
@@ -259,12 +265,12 @@ class Graph:
         return f"<Graph {what}: {len(self.nodes)} nodes, inputs {shown or 'none'}>"
 
     def value_of(self, node):
-        """The node's value from the last forward (works for batched graphs too)."""
-        return plain(self.values[self.index[node]]) if self.batched else node.value
+        """The node's value from the last forward."""
+        return plain(node.value)
 
     def grad_of(self, node):
-        """The node's gradient from the last backward (works for batched graphs too)."""
-        return plain(self.grads[self.index[node]]) if self.batched else node.grad
+        """The node's gradient from the last backward."""
+        return plain(node.grad)
 
     def node_id(self, node):
         """A stable id from topological position: 'n0', 'n1', ..."""
@@ -275,10 +281,6 @@ class Graph:
         if values.keys() != self.inputs.keys():
             self._name_problem(values)
         self.forward_done = self.backward_done = False
-        if self.batched:
-            self._batched_forward(values)
-            self.forward_done = True
-            return self.output_value()
         for name, node in self.inputs.items():
             node.value = to_value(values[name], self._labels[name])
         node = None
@@ -287,13 +289,10 @@ class Graph:
                 for node in self.nodes:
                     if node.gate is not None:
                         node.value = node.gate.forward(*[p.value for p in node.inputs])
+                        if not isinstance(node.value, (float, np.ndarray)):
+                            node.value = _gate_output(node)
         except Exception as error:
-            message = f"forward failed at {self.describe(node)}: {error}"
-            try:
-                wrapped = type(error)(message)     # keep the kind of error...
-            except Exception:
-                wrapped = RuntimeError(message)    # ...unless it can't take a message
-            raise wrapped from error
+            raise _wrapped(error, f"forward failed at {self.describe(node)}") from error
         self._check_finite()
         self.forward_done = True
         return self.output_value()
@@ -318,6 +317,30 @@ class Graph:
         fan-out gradients add) and returns local gradient x upstream per input.
         For an array output, pass ``upstream`` (the gradient of something w.r.t. it).
         """
+        upstream = self._first_upstream(upstream)
+        for node in self.nodes:
+            node.grad = None
+        self.output.grad = upstream
+        node = None
+        try:
+            with np.errstate(all="ignore"):
+                for node in reversed(self.nodes):
+                    if node.gate is None:
+                        continue
+                    grads = node.gate.backward(node.grad)
+                    node.downstream = self._check_grads(node, grads)
+                    for parent, grad in zip(node.inputs, node.downstream):
+                        parent.grad = grad if parent.grad is None else parent.grad + grad
+        except GradientShapeError:
+            raise
+        except Exception as error:
+            raise _wrapped(error, f"backward failed at {self.describe(node)}",
+                           _backward_hint(error)) from error
+        self.backward_done = True
+        return self.input_grads()
+
+    def _first_upstream(self, upstream):
+        """d output / d output: 1 for a scalar output, or the array the caller gives."""
         if not self.forward_done:
             raise RuntimeError("call forward(...) before backward(): backward needs the "
                                "values of the last forward pass")
@@ -332,66 +355,20 @@ class Graph:
             if np.shape(upstream) != np.shape(out):
                 raise ValueError(f"upstream has shape {np.shape(upstream)}, "
                                  f"but the output has shape {np.shape(out)}")
-        if self.batched:
-            grads = self._batched_backward(upstream)
-            self.backward_done = True
-            return grads
-        for node in self.nodes:
-            node.grad = None
-        self.output.grad = upstream
-        with np.errstate(all="ignore"):
-            for node in reversed(self.nodes):
-                if node.gate is None:
-                    continue
-                grads = node.gate.backward(node.grad)
-                node.downstream = self._check_grads(node, grads)
-                for parent, grad in zip(node.inputs, node.downstream):
-                    parent.grad = grad if parent.grad is None else parent.grad + grad
-        self.backward_done = True
-        return self.input_grads()
+        return upstream
 
     def input_grads(self):
         """{input name: gradient}, floats for scalar inputs, arrays for array inputs."""
         return {name: plain(node.grad) for name, node in self.inputs.items()}
 
-    def _batched_forward(self, values):
-        # Check all inputs at once; only if that fails, look at them one by one to
-        # find the input to name in the error.
-        given = [values[name] for name in self.inputs]
-        ok = all(type(v) is float or type(v) is int for v in given)
-        if ok:
-            try:
-                given = np.array(given, dtype=float)
-                ok = bool(np.isfinite(given).all())
-            except OverflowError:
-                ok = False
-        if not ok:
-            for name in self.inputs:
-                if np.ndim(to_value(values[name], self._labels[name])) != 0:
-                    raise ValueError(f"a batched graph takes scalar inputs only: "
-                                     f"input {name!r} has shape {np.shape(values[name])}")
-        self.values = self._constants.copy()
-        self.values[self._input_slots] = given
-        with np.errstate(all="ignore"):
-            batch.forward(self.groups, self.values)
-        self.output.value = float(self.values[-1])
-        if not np.isfinite(self.values).all():
-            for node, value in zip(self.nodes, self.values.tolist()):
-                node.value = value          # so the error can name the first bad node
-            self._check_finite()
-
-    def _batched_backward(self, upstream):
-        self.grads = np.zeros(len(self.nodes))
-        self.grads[-1] = upstream
-        with np.errstate(all="ignore"):
-            batch.backward(self.groups, self.grads)
-        return dict(zip(self.inputs, self.grads[self._input_slots].tolist()))
-
     def _check_grads(self, node, grads):
         """One gradient per input, each with its input's shape (undoing broadcasting)."""
         if not isinstance(grads, (tuple, list)) or len(grads) != len(node.inputs):
-            raise TypeError(f"{self.describe(node)}: backward must return one gradient per "
-                            f"input ({len(node.inputs)}), got {_short(grads)}")
+            hint = (" (for one input, return a tuple: (grad,))"
+                    if len(node.inputs) == 1 and not isinstance(grads, (tuple, list)) else "")
+            raise GradientShapeError(
+                f"{self.describe(node)}: backward must return one gradient per input "
+                f"({len(node.inputs)}), got {_short(grads)}{hint}")
         fixed = []
         for i, (parent, grad) in enumerate(zip(node.inputs, grads)):
             want = np.shape(parent.value)
@@ -400,8 +377,10 @@ class Graph:
                 if have == np.shape(node.value) and _broadcasts(want, have):
                     grad = unbroadcast(grad, want)   # the forward broadcast this input
                 else:
-                    raise ValueError(f"{self.describe(node)}: backward returned a gradient of "
-                                     f"shape {have} for input {i} of shape {want}")
+                    raise GradientShapeError(
+                        f"{self.describe(node)}: backward returned a gradient of shape "
+                        f"{have} for input {i} of shape {want}: a gradient has the "
+                        "shape of what it is the gradient of")
             fixed.append(grad)
         return tuple(fixed)
 
@@ -468,6 +447,39 @@ def formula(graph, limit=200):
         if len(text[node]) > limit:
             return f"<{len(graph.nodes)} nodes>"
     return text[graph.output]
+
+
+class GradientShapeError(ValueError, TypeError):
+    """A gate's backward gave the wrong number of gradients, or one of the wrong shape."""
+
+
+def _gate_output(node):
+    """A gate's forward returned something other than a float or an array: accept
+    plain numbers, refuse the rest (a forgotten ``return`` gives None)."""
+    value = node.value
+    if is_number(value):
+        return np.float64(value)
+    raise TypeError(f"{type(node.gate).__name__}.forward returned {_short(value)}: it must "
+                    "return the gate's output, a number or an array"
+                    + (" (did you forget the return?)" if value is None else ""))
+
+
+def _wrapped(error, where, hint=""):
+    """The same kind of error, with where it happened (and a hint) in front."""
+    message = f"{where}: {type(error).__name__}: {error}{hint}"
+    try:
+        return type(error)(message)
+    except Exception:                   # an error class that can't take one message
+        return RuntimeError(message)
+
+
+def _backward_hint(error):
+    if isinstance(error, AttributeError):
+        return (" (backward reads what forward kept: did forward store it, "
+                "e.g. self.a = a?)")
+    if isinstance(error, TypeError) and "positional argument" in str(error):
+        return " (backward takes one argument besides self: backward(self, upstream))"
+    return ""
 
 
 def plain(value):

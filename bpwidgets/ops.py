@@ -52,6 +52,11 @@ class Gate:
         """The constants the gate was made with (an exponent, a slope); () for most."""
         return ()
 
+    def kinks(self, *inputs, near=1e-4):
+        """How many input entries sit (within ``near``) on a kink, where the gate has
+        no derivative and a numerical gradient averages the two sides. 0 for smooth gates."""
+        return 0
+
     def local_gradients(self):
         """d output / d input for each input, or None if the gate is not elementwise."""
         return None
@@ -147,6 +152,9 @@ class Max(Gate):
     def forward(self, a, b):
         self.a_wins = np.greater_equal(a, b)   # a tie goes to the first input
         return np.maximum(a, b)
+
+    def kinks(self, a, b, near=1e-4):
+        return int(np.count_nonzero(np.abs(np.subtract(a, b)) < near))   # a tie
 
     def local_gradients(self):
         return 1.0 * self.a_wins, 1.0 - self.a_wins
@@ -281,6 +289,9 @@ class ReLU(Gate):
         self.passes = np.greater(a, 0)
         return np.maximum(a, 0.0)
 
+    def kinks(self, a, near=1e-4):
+        return int(np.count_nonzero(np.abs(a) < near))
+
     def local_gradients(self):
         return (1.0 * self.passes,)
 
@@ -300,6 +311,9 @@ class LeakyReLU(Gate):
     def forward(self, a):
         self.passes = np.greater(a, 0)
         return np.where(self.passes, a, self.alpha * a)[()]
+
+    def kinks(self, a, near=1e-4):
+        return int(np.count_nonzero(np.abs(a) < near)) if self.alpha != 1 else 0
 
     def local_gradients(self):
         return (np.where(self.passes, 1.0, self.alpha)[()],)
@@ -327,6 +341,9 @@ class ELU(Gate):
 
     def local_gradients(self):
         return (np.where(self.passes, 1.0, self.below + self.alpha)[()],)
+
+    def kinks(self, a, near=1e-4):
+        return int(np.count_nonzero(np.abs(a) < near)) if self.alpha != 1 else 0
 
     def __repr__(self):
         return f"ELU({format_constant(self.alpha)})"

@@ -227,3 +227,17 @@ def test_gradcheck_misuse_is_explained():
         bp.gradcheck(3)
     with pytest.raises(ValueError, match=r"missing a value for input 'y'"):
         bp.gradcheck(bp.parse("x * y"), x=1.0)
+
+
+def test_a_failure_at_a_kink_says_so_and_a_smooth_point_has_no_note():
+    g = bp.parse("relu(x) * y + max(x, y)")
+    at_kink = bp.gradcheck(g, x=0.0, y=2.0)
+    # relu(x) * y at x = 0: backprop says 0 (x > 0 is false), centered differences
+    # average the two sides: (relu(h) - relu(-h)) / 2h * y = y / 2 = 1, plus max's 0.
+    assert not at_kink.ok
+    assert at_kink.numerical["x"] == pytest.approx(1.0)
+    assert "relu" in at_kink.verdict and "kink" in at_kink.verdict
+    tie = bp.gradcheck(g, x=1.0, y=1.0)
+    assert not tie.ok and "(max)" in tie.verdict and "kink" in tie.verdict
+    smooth = bp.gradcheck(g, x=0.5, y=2.0)
+    assert smooth.ok and "kink" not in smooth.verdict

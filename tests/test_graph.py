@@ -438,7 +438,7 @@ def test_no_silent_nan_gradient_from_an_infinite_intermediate():
 
 
 def test_no_silent_nan_gradient_in_the_batched_runner_either():
-    g = bp.Graph(bp.parse("1 / exp(x)").output, batched=True)
+    g = bp.BatchedGraph(bp.parse("1 / exp(x)").output)
     with pytest.raises((FloatingPointError, ValueError), match=r"exp"):
         g.forward(x=1000)
         g.backward()
@@ -628,7 +628,7 @@ def test_learner_gate_that_works_takes_part_like_a_built_in():
 ])
 def test_batched_matches_per_node(text, values):
     g = bp.parse(text)
-    gb = bp.Graph(bp.parse(text).output, batched=True)
+    gb = bp.BatchedGraph(bp.parse(text).output)
     assert gb.forward(**values) == pytest.approx(g.forward(**values), rel=1e-14, abs=1e-14)
     a, b = g.backward(), gb.backward()
     assert a.keys() == b.keys()
@@ -641,7 +641,7 @@ def test_batched_matches_per_node(text, values):
 
 
 def test_batched_lesson_numbers():
-    g = bp.Graph(bp.parse("(x + y) * z").output, batched=True)
+    g = bp.BatchedGraph(bp.parse("(x + y) * z").output)
     assert g.forward(**LESSON01) == -12.0
     assert g.backward() == {"x": -4.0, "y": -4.0, "z": 3.0}
     g.forward(x=1, y=1, z=1)
@@ -651,20 +651,20 @@ def test_batched_lesson_numbers():
 def test_batched_refusals():
     x = bp.inputs("x")
     with pytest.raises(ValueError, match=r"cannot run batched.*matmul"):
-        bp.Graph(x @ x, batched=True)
+        bp.BatchedGraph(x @ x)
     with pytest.raises(ValueError, match=r"cannot run batched.*sum"):
-        bp.Graph(bp.sum(x), batched=True)
+        bp.BatchedGraph(bp.sum(x))
     with pytest.raises(ValueError, match=r"cannot run batched.*array constant"):
-        bp.Graph(x * [1.0, 2.0], batched=True)
-    g = bp.Graph(x * 2, batched=True)
+        bp.BatchedGraph(x * [1.0, 2.0])
+    g = bp.BatchedGraph(x * 2)
     with pytest.raises(ValueError, match=r"scalar inputs only.*'x'.*\(2,\)"):
         g.forward(x=[1.0, 2.0])
     with pytest.raises(RuntimeError, match=r"before backward"):
-        bp.Graph(x * 2, batched=True).backward()
+        bp.BatchedGraph(x * 2).backward()
     with pytest.raises(ValueError, match=r"input 'x' is NaN"):
         g.forward(x=np.nan)
     with pytest.raises(FloatingPointError, match=r"\(exp\)"):
-        bp.Graph(bp.exp(x), batched=True).forward(x=1000)
+        bp.BatchedGraph(bp.exp(x)).forward(x=1000)
 
 
 @pytest.mark.parametrize("bad", ["abc", "3", None, True, object(), np.nan],
@@ -672,6 +672,72 @@ def test_batched_refusals():
 def test_batched_forward_names_a_non_numeric_input(bad):
     # the same contract as the per-node engine: no silent conversion of '3' or True
     x, y = bp.inputs("x y")
-    g = bp.Graph(x * y, batched=True)
+    g = bp.BatchedGraph(x * y)
     with pytest.raises((TypeError, ValueError), match=r"input 'y'"):
         g.forward(x=1.0, y=bad)
+
+
+# ---- a learner's gate that goes wrong: the error says where and why -----------------
+
+class _Forgetful(bp.Gate):
+    """Multiplies, but forgets to return (forward) or to cache (backward)."""
+
+    def __init__(self, returns=True, caches=True):
+        self.returns, self.caches = returns, caches
+
+    def forward(self, a, b):
+        if self.caches:
+            self.a, self.b = a, b
+        if self.returns:
+            return a * b
+
+    def backward(self, upstream):
+        return upstream * self.b, upstream * self.a
+
+
+def test_a_forward_that_returns_nothing_is_named():
+    x, y = bp.inputs("x y")
+    g = bp.Graph(_Forgetful(returns=False)(x, y))
+    with pytest.raises(TypeError, match=r"n2 \(_Forgetful\).*forward returned None.*forget the return"):
+        g.forward(x=2.0, y=3.0)
+
+
+def test_a_backward_that_reads_an_uncached_value_is_named_with_a_hint():
+    x, y = bp.inputs("x y")
+    g = bp.Graph(_Forgetful(caches=False)(x, y))
+    assert g.forward(x=2.0, y=3.0) == 6.0
+    with pytest.raises(AttributeError, match=r"backward failed at node n2.*did forward store it"):
+        g.backward()
+
+
+def test_a_unary_gate_returning_a_bare_gradient_is_told_to_return_a_tuple():
+    class Double(bp.Gate):
+        def forward(self, a):
+            return 2 * a
+
+        def backward(self, upstream):
+            return 2 * upstream            # should be (2 * upstream,)
+
+    x = bp.inputs("x")
+    g = bp.Graph(Double()(x))
+    g.forward(x=1.5)
+    with pytest.raises(TypeError, match=r"return a tuple: \(grad,\)"):
+        g.backward()
+
+
+def test_numpy_operators_on_nodes_build_gates_and_numpy_functions_say_what_to_use():
+    x = bp.inputs("x")
+    W = np.array([[1.0, 2.0], [3.0, 4.0]])
+    g = bp.Graph(bp.sum(W @ x + np.ones(2) * x))
+    # f = sum(W x) + sum(x) = (1+3+1) x0 + (2+4+1) x1, by hand
+    assert g.forward(x=[1.0, 1.0]) == pytest.approx(12.0)
+    assert np.allclose(g.backward()["x"], [5.0, 7.0])
+    with pytest.raises(TypeError, match=r"np|numpy.*exp.*bp\.exp"):
+        np.exp(x)
+
+
+def test_star_import_leaves_python_max_and_sum_alone():
+    names = {}
+    exec("from bpwidgets import *", names)      # noqa: S102 (a fixed string, our own)
+    assert "sum" not in names and "max" not in names
+    assert names["parse"] is bp.parse and names["jacobian"] is bp.jacobian

@@ -101,7 +101,7 @@ def build(program, path, batched=False):
         output = bp.parse(as_text(program)).output
     else:
         output = as_nodes(program)
-    return bp.Graph(output, batched=batched)
+    return bp.BatchedGraph(output) if batched else bp.Graph(output)
 
 
 def values_for(graph, point):

@@ -132,7 +132,7 @@ def test_steps_refuse_before_backward_and_on_batched_graphs():
     with pytest.raises(RuntimeError, match="forward"):
         bp.backward_steps(g)
     x, y = bp.inputs("x y")
-    fast = bp.Graph(x * y, batched=True)
+    fast = bp.BatchedGraph(x * y)
     fast.forward(x=1, y=2)
     fast.backward()
     with pytest.raises(ValueError, match="batched"):
