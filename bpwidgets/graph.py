@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import ops
+from . import labels, ops
 
 
 
@@ -410,43 +410,11 @@ class Graph:
         return [node for node in self.nodes if node.gate is not None]
 
 
-INFIX = {"add": ("+", 1), "sub": ("-", 1), "mul": ("*", 2), "div": ("/", 2), "matmul": ("@", 2)}
-
-
 def formula(graph, limit=200):
-    """The graph written as an expression, like '(x + y) * z' (for reprs and captions).
-
-    Built node by node in topological order (no recursion); gives up with
-    '<N nodes>' once the text passes ``limit`` characters.
-    """
-    text, level = {}, {}          # per node: its text, and how tightly it binds
-    for node in graph.nodes:
-        if node.kind == "input":
-            text[node], level[node] = node.name, 9
-            continue
-        if node.kind == "constant":
-            text[node], level[node] = ops.format_constant(node.value) if np.ndim(node.value) == 0 \
-                else f"array{np.shape(node.value)}", 9
-            continue
-        name = node.gate.name
-        args = node.inputs
-        if name in INFIX:
-            symbol, prec = INFIX[name]
-            left = text[args[0]] if level[args[0]] >= prec else f"({text[args[0]]})"
-            tight = prec + (name in ("sub", "div"))    # a - (b - c) keeps its parentheses
-            right = text[args[1]] if level[args[1]] >= tight else f"({text[args[1]]})"
-            text[node], level[node] = f"{left} {symbol} {right}", prec
-        elif name == "neg":
-            inner = text[args[0]] if level[args[0]] >= 3 else f"({text[args[0]]})"
-            text[node], level[node] = f"-{inner}", 3
-        elif name == "pow":
-            inner = text[args[0]] if level[args[0]] >= 9 else f"({text[args[0]]})"
-            text[node], level[node] = f"{inner} ** {ops.format_constant(node.gate.exponent)}", 4
-        else:
-            text[node], level[node] = f"{name}({', '.join(text[a] for a in args)})", 9
-        if len(text[node]) > limit:
-            return f"<{len(graph.nodes)} nodes>"
-    return text[graph.output]
+    """The graph written as an expression, like '(x + y)*z' (for its repr); '<N nodes>'
+    when that would pass ``limit`` characters. The same text the step captions use."""
+    texts = labels.node_texts(graph, limit, name_long=False)
+    return texts[graph.output] if texts else f"<{len(graph.nodes)} nodes>"
 
 
 class GradientShapeError(ValueError, TypeError):

@@ -122,9 +122,10 @@ PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "matmul": 2, "neg": 3, "po
 INFIX = {"add": " + ", "sub": " - ", "mul": "*", "div": "/", "matmul": " @ "}
 
 
-def node_texts(graph, limit=28):
+def node_texts(graph, limit=28, name_long=True):
     """{node: a short expression for it}, e.g. ``w0*x0 + w1*x1``; anything longer than
-    ``limit`` characters (or built on such) is named by its symbol and id: ``the exp node n7``."""
+    ``limit`` characters (or built on such) is named by its symbol and id: ``the exp node n7``.
+    With ``name_long=False`` a text that long gives up instead: the result is None."""
     texts, strength, named = {}, {}, set()
     for node in graph.nodes:           # topological order: inputs are done first
         if node.gate is None:
@@ -138,6 +139,8 @@ def node_texts(graph, limit=28):
             continue
         texts[node], strength[node] = _compose(node, texts, strength)
         if len(texts[node]) > limit or any(arg in named for arg in node.inputs):
+            if not name_long:
+                return None
             texts[node], strength[node] = f"the {symbol(node)} node {graph.node_id(node)}", 5
             named.add(node)
     return texts
