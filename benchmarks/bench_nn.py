@@ -14,12 +14,12 @@ The raw graph forward+backward against numpy (no loss, no update) is in
 ``bench_vectorized.py``; this file is about the MLP and ``fit``.
 """
 
-import statistics
 import time
 
 import numpy as np
 
 from bpwidgets import datasets, nn
+from timing import median_time
 
 LR, REG = 1.0, 1e-3
 
@@ -44,15 +44,6 @@ def numpy_step(params, X, y, lr=LR, reg=REG):
     params["W1"] -= lr * (X.T @ dhidden + reg * W1)
     params["b1"] -= lr * dhidden.sum(axis=0)
     return loss
-
-
-def median_time(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def bench_spiral():
@@ -90,8 +81,8 @@ def bench_step(batch=256, hidden=100, classes=3, repeats=15):
     assert worst < 1e-10, f"kit and numpy disagree after 5 steps: max difference {worst:.2e}"
 
     steps = 20         # per timed call, so fit's argument checks are spread over 20 steps
-    kit = median_time(lambda: nn.fit(model, X, y, epochs=steps, lr=LR, reg=REG), repeats)
-    ref = median_time(lambda: [numpy_step(params, X, y) for _ in range(steps)], repeats)
+    kit = median_time(lambda _: nn.fit(model, X, y, epochs=steps, lr=LR, reg=REG), repeats)
+    ref = median_time(lambda _: [numpy_step(params, X, y) for _ in range(steps)], repeats)
     kit, ref = kit / steps, ref / steps
     print(f"(b) one training step, 2-layer relu net [2, {hidden}, {classes}], batch {batch} "
           f"(weights agree to {worst:.0e})")

@@ -14,12 +14,11 @@ every edge's numbers and is slower than micrograd here).
 """
 
 import random
-import statistics
-import time
 
 import numpy as np
 
 import bpwidgets as bp
+from timing import median_time
 
 SIZES = [2, 16, 16, 1]
 
@@ -51,16 +50,6 @@ def bpwidgets_graph(model):
     return activations[0], values
 
 
-def time_it(fn, repeats=30):
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main():
     model = micrograd_mlp(seed=0)
     output, params = bpwidgets_graph(model)
@@ -76,20 +65,20 @@ def main():
         return out
 
     def step(graph):
-        return lambda: (graph.forward(**inputs), graph.backward())
+        return lambda _: (graph.forward(**inputs), graph.backward())
 
     ref = micrograd_step()
     ref_grads = {f"w{k}_{j}_{i}": w.grad for k, layer in enumerate(model.layers)
                  for j, n in enumerate(layer.neurons) for i, w in enumerate(n.w)}
     for graph in (batched, per_node):
-        out, grads = step(graph)()
+        out, grads = step(graph)(0)
         assert abs(out - ref.data) < 1e-9, (out, ref.data)
         worst = max(abs(grads[name] - g) for name, g in ref_grads.items())
         assert worst < 1e-9, worst
 
-    t_micro = time_it(micrograd_step)
-    t_batched = time_it(step(batched))
-    t_node = time_it(step(per_node))
+    t_micro = median_time(lambda _: micrograd_step())
+    t_batched = median_time(step(batched))
+    t_node = median_time(step(per_node))
     print(f"MLP(2, [16, 16, 1]): {len(batched.nodes)} nodes, {len(model.parameters())} parameters")
     print(f"micrograd                   forward+backward: {t_micro * 1e3:7.3f} ms")
     print(f"bpwidgets BatchedGraph      forward+backward: {t_batched * 1e3:7.3f} ms"

@@ -10,12 +10,11 @@ timed in the same run on the lecture's sigmoid graph and on a graph of about 1,5
 nodes; the script prints the medians and their ratio. Target: at least 50x.
 """
 
-import statistics
-import time
 
 import numpy as np
 
 import bpwidgets as bp
+from timing import median_time
 
 SIGMOID = "1/(1 + exp(-(w0*x0 + w1*x1 + w2)))"
 LECTURE = dict(w0=2, x0=-1, w1=-3, x1=-2, w2=-3)
@@ -33,15 +32,6 @@ def big_graph(steps=248, seed=0):
         a, b = np.round(rng.normal(0.0, 0.8, size=2), 2)
         before, last = last, bp.tanh(last * float(a) + before * float(b))
     return bp.Graph(last, expression=f"a ladder of {steps} tanh rungs")
-
-
-def median_time(action, repeats):
-    times = []
-    for k in range(repeats):
-        start = time.perf_counter()
-        action(k)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def compare(label, graph, start, slider, moves, redraws):
