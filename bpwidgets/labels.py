@@ -12,6 +12,7 @@ Also here: a short text for any node (``w0*x0 + w1*x1``) and each node's role in
 backward flow (lesson 03). Core module: numpy only.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -114,6 +115,46 @@ def flow_roles(graph):
         if parts:
             roles[node] = "; ".join(parts)
     return roles
+
+
+# ---- numbers: one format for pictures and captions ----------------------------------
+
+MAX_CHARS = 8
+
+
+def format_number(x, decimals=2):
+    """A number in at most 8 characters: '0.73', '-0.53', '1.2e+05', '3.1e-04'.
+
+    Fixed-point with ``decimals`` places when that fits and shows a digit; compact
+    scientific notation otherwise (8.3e-07, not 0.00). The pictures and the backward
+    captions both use it, so the words say what the edges show.
+    """
+    x = float(x)
+    if not math.isfinite(x):
+        return str(x)
+    if x == 0:
+        return f"{0.0:.{decimals}f}"
+    fixed = f"{x:.{decimals}f}"
+    if abs(x) >= 10.0 ** -decimals and len(fixed) <= MAX_CHARS:
+        return fixed
+    return _scientific(x)
+
+
+def _scientific(x):
+    short = f"{x:.1e}"
+    return short if len(short) <= MAX_CHARS else f"{x:.0e}"
+
+
+def format_numbers(values, decimals=2):
+    """``format_number`` for every entry of an array, in one shared format: if any
+    entry needs scientific notation, every nonzero entry is written that way
+    ([2.0e-02, 6.7e-03], not [0.02, 6.7e-03]). Returns an array of strings."""
+    flat = [float(v) for v in np.ravel(values)]
+    texts = [format_number(v, decimals) for v in flat]
+    if any("e" in t for t in texts):
+        texts = [_scientific(v) if math.isfinite(v) and v != 0 else t
+                 for v, t in zip(flat, texts)]
+    return np.array(texts, dtype=object).reshape(np.shape(values))
 
 
 # ---- a short text for a node ------------------------------------------------------

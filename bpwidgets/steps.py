@@ -7,8 +7,8 @@ gradient, and a caption with the arithmetic::
 
     g = parse("1/(1 + exp(-(w0*x0 + w1*x1 + w2)))")
     g.forward(w0=2, x0=-1, w1=-3, x1=-2, w2=-3); g.backward()
-    backward_steps(g)[0].caption   # '1/x: local -1/1.37^2 = -0.53 x upstream 1.00 = -0.53'
-    backward_steps(g)[2].caption   # 'exp: local e^-1 = 0.37 x upstream -0.53 = -0.20'
+    backward_steps(g)[0].caption   # '1/x: local -1/1.37^2 = -0.53 × upstream 1.00 = -0.53'
+    backward_steps(g)[2].caption   # 'exp: local e^-1 = 0.37 × upstream -0.53 = -0.20'
 
 Also ``check_prediction``: the learner guesses a gradient, the kit says whether it is right.
 Core module: numpy only. The steps only read what ``Graph.backward`` left on the nodes.
@@ -24,14 +24,15 @@ from . import labels
 # ---- numbers as the lecture writes them -----------------------------------------------
 
 def fixed(value):
-    """Two decimals, as the lecture prints them: -0.5344 -> '-0.53'; small arrays in brackets."""
+    """A number as the pictures write it (``labels.format_number``): -0.5344 -> '-0.53',
+    8.3e-07 stays 8.3e-07; small arrays in brackets, their entries in one format."""
     if np.ndim(value) == 0:
-        text = f"{float(value):.2f}"
-        return "0.00" if text == "-0.00" else text
+        return labels.format_number(value)
     if np.size(value) <= 4:
-        text = np.array2string(np.asarray(value), precision=2, floatmode="fixed",
-                               suppress_small=True, separator=" ")
-        return " ".join(text.split())          # a 2x2 matrix on one line
+        texts = labels.format_numbers(value)
+        if np.ndim(value) == 1:
+            return "[" + " ".join(texts) + "]"
+        return "[" + " ".join("[" + " ".join(row) + "]" for row in texts) + "]"
     return f"<array of shape {np.shape(value)}>"
 
 
@@ -40,7 +41,9 @@ def short(value):
     if np.ndim(value) != 0:
         return fixed(value)
     text = fixed(value)
-    text = text.rstrip("0").rstrip(".") if "." in text else text
+    if "e" in text or "." not in text:
+        return text
+    text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
 
@@ -113,14 +116,14 @@ def local_text(node, i, texts):
 
 @dataclass(frozen=True)
 class EdgeStep:
-    """What backward does on one input edge of a gate: downstream = local x upstream."""
+    """What backward does on one input edge of a gate: downstream = local × upstream."""
     source: object          # the Node the gradient flows back to
     index: int              # the input slot of the gate
     source_text: str        # 'w0', 'w0*x0 + w1*x1'
     local: object           # local gradient (None for @ and sum: no elementwise local)
     upstream: object
     downstream: object
-    text: str               # 'local e^-1 = 0.37 x upstream -0.53 = -0.20'
+    text: str               # 'local e^-1 = 0.37 × upstream -0.53 = -0.20'
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,7 @@ def _edge_step(node, i, texts):
     upstream, downstream = node.grad, node.downstream[i]
     local = node.local_gradients[i] if node.local_gradients is not None else None
     if local is not None:
-        text = f"local {local_text(node, i, texts)} x upstream {fixed(upstream)} = {fixed(downstream)}"
+        text = f"local {local_text(node, i, texts)} × upstream {fixed(upstream)} = {fixed(downstream)}"
     else:
         text = f"{_non_elementwise(node, i, texts)} = {fixed(downstream)}"
     return EdgeStep(source, i, texts[source], local, upstream, downstream, text)
@@ -265,11 +268,11 @@ def _hint(guess, node, tolerance):
     if _close(-guess, actual, tolerance):
         return "the size is right, the sign is flipped."
     if np.all(actual == 0):
-        return ("no gradient reaches this node here: is its path blocked, by a max it "
-                "loses or a relu that is off?")
+        return ("follow the path back from the output gate by gate: which input did "
+                "each max pass the gradient on to, and is each relu on the way on?")
     if _close(guess, node.value, tolerance) and not _close(node.value, actual, tolerance):
         return "that is the node's value from the forward pass, not its gradient."
     if np.all(guess == 0):
         return "the gradient is not zero here: some of the output flows back to it."
-    return ("multiply local gradient x upstream gradient at each gate on the way back "
+    return ("multiply local gradient × upstream gradient at each gate on the way back "
             "from the output, and add over every path.")

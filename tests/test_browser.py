@@ -18,6 +18,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import bpwidgets as bp
@@ -132,6 +133,51 @@ def test_slider_key_press_moves_the_numbers_in_the_graph(lab):
             assert out.nth(0).text_content() == value
             readout = page.locator(".widget-slider .widget-readout").first
             assert readout.text_content().replace("\u2212", "-").strip() == "-1.90"
+            page.evaluate("window.jupyterapp.serviceManager.sessions.shutdownAll()")
+        finally:
+            browser.close()
+
+
+def test_lesson_04_matrix_keeps_its_values_when_its_sliders_are_drawn(lab):
+    """The page's sliders snap a value to their grid min + k*step when they are drawn. The
+    explorer picks grids through every starting value, so after run-all the page (and the
+    kernel) still hold W = [[0.1, 0.5], [-0.3, 0.8]], and the later cell's x[0] = 0.5 is
+    not undone by the page sending its first values back."""
+    from playwright.sync_api import sync_playwright
+    W = np.array([[0.1, 0.5], [-0.3, 0.8]])
+    x = np.array([0.5, 0.4])                   # after the cell that sets x[0] = 0.5
+    g = bp.parse("sum((W @ x) ** 2)")
+    g.forward(W=W, x=x)
+    grads = g.backward()
+    expected = {"W": ("0.10 0.50 -0.30 0.80",
+                      " ".join(format_number(v) for v in grads["W"].ravel())),
+                "x": ("0.50 0.40", " ".join(format_number(v) for v in grads["x"]))}
+    assert expected["x"][1] == "-0.05 0.52"        # 2 W^T W x, by hand: [-0.052, 0.522]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(SLOW)
+            page.goto(f"{lab}/lab/tree/04_vectorized_jacobians.ipynb?reset")
+            page.wait_for_function(KERNEL_IDLE, timeout=SLOW)
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            page.wait_for_function(
+                """(want) => {
+                       const rows = {};
+                       for (const tr of document.querySelectorAll('.widget-html table tr')) {
+                           const cells = [...tr.querySelectorAll('td')].map(
+                               td => td.innerText.replace(/\\s+/g, ' ').trim());
+                           if (cells.length == 3) rows[cells[0]] = [cells[1], cells[2]];
+                       }
+                       return ['W', 'x'].every(name => rows[name]
+                           && rows[name][0] == want[name][0] && rows[name][1] == want[name][1]);
+                   }""", arg=expected, timeout=SLOW)
+            page.wait_for_function(KERNEL_IDLE, timeout=SLOW)
+            time.sleep(1)                      # any late message from the page would land now
+            readouts = page.locator(".widget-slider .widget-readout").all_text_contents()
+            assert [r.replace("\u2212", "-").strip() for r in readouts] == [
+                "0.10", "0.50", "-0.30", "0.80", "0.50", "0.40"]
             page.evaluate("window.jupyterapp.serviceManager.sessions.shutdownAll()")
         finally:
             browser.close()

@@ -75,7 +75,7 @@ def test_expand_gives_back_the_four_gates():
 def test_collapsed_step_caption_shows_the_sigmoid_local_gradient():
     s = bp.collapse(lecture_graph(), "n14")
     first = bp.backward_steps(s)[0]
-    assert first.caption == "σ: local (1-0.73)*0.73 = 0.20 x upstream 1.00 = 0.20"
+    assert first.caption == "σ: local (1-0.73)*0.73 = 0.20 × upstream 1.00 = 0.20"
 
 
 def test_collapse_any_piece_with_one_output():

@@ -5,6 +5,8 @@ node n<k> is ``e<k>_i``; the output's label is ``out``. The lecture's numbers co
 shared/LESSONS.md (two decimals, as the lecture prints them).
 """
 
+import base64
+import html
 import re
 import subprocess
 import sys
@@ -312,9 +314,27 @@ def test_picture_repr_is_short_and_holds_the_lecture_numbers():
     picture = bp.show(g)
     assert repr(picture) == ("<Picture of (x + y) * z: 5 nodes, output -12.00; "
                              "grads x -4.00, y -4.00, z 3.00>")
-    svg = picture._repr_svg_()
-    assert svg.startswith(dotmod.PICTURE_MARK)
-    assert texts(svg[svg.index("<svg"):], "out") == ["-12.00", "1.00"]
+    assert texts(picture.svg, "out") == ["-12.00", "1.00"]
+    bundle = picture._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "text/html", "image/png"}
+    assert bundle["text/plain"] == repr(picture)
+    assert base64.b64decode(bundle["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"
+    page = bundle["text/html"]
+    assert page.startswith(dotmod.PICTURE_MARK) and page.endswith(dotmod.PICTURE_END)
+    # the image in the HTML is the same SVG, which holds the lecture's numbers
+    data = re.search(r"src='data:image/svg\+xml;base64,([^']+)'", page).group(1)
+    assert base64.b64decode(data).decode() == picture.svg
+
+
+def test_a_wide_picture_shrinks_to_the_page_then_scrolls():
+    picture = bp.show(sigmoid())
+    width = float(re.search(r'<svg width="([\d.]+)pt"', picture.svg).group(1)) * 4 / 3
+    assert width > 1000                       # wider than a notebook's output area
+    page = picture.html()
+    assert "overflow-x:auto" in page
+    assert f"max-width:{width:.0f}px" in page
+    assert f"min-width:{0.6 * width:.0f}px" in page
+    assert "width:100%" in page
 
 
 def test_the_lessons_sanitize_rule_hides_exactly_the_picture_svg():
@@ -324,10 +344,11 @@ def test_the_lessons_sanitize_rule_hides_exactly_the_picture_svg():
     rules = get_sanitize_patterns((Path(__file__).parent.parent / "lessons" / "sanitize.cfg")
                                   .read_text())
     g = sigmoid()
-    out = bp.show(g)._repr_svg_() + "\n<p>after</p>"
+    out = "<p>before</p>\n" + bp.show(g)._repr_mimebundle_()["text/html"] + "\n<p>after</p>"
     for regex, replace in rules:
         out = re.sub(regex, replace, out)
-    assert "<svg" not in out and "0.73" not in out
+    assert "base64" not in out and "0.73" not in out and "<div" not in out
+    assert out.startswith("<p>before</p>")
     assert out.endswith("<p>after</p>") and "bpwidgets picture" in out
 
 
@@ -431,3 +452,18 @@ def test_show_local_with_broadcasting_shows_what_fits_the_edge():
         "(2, 2)", "1.00", "-1.00", "0.50", "3.00", "2.00", "2.00", "2.00", "2.00",
         "local", "2.00", "2.00", "2.00", "2.00"]
     assert texts(svg, into(g, mul, g.inputs["b"])) == ["2.00", "3.50", "local"]
+
+
+def test_a_matrix_column_shares_one_number_format():
+    """0.02 next to 0.0067 (which needs 6.7e-03) is written 2.0e-02: one format per array,
+    in the picture and the template alike."""
+    g = bp.parse("sum(x * y)")
+    g.forward(x=[0.02, 0.0067], y=[1.0, 2.0])
+    g.backward()
+    mul = next(node for node in g.gates() if node.gate.name == "mul")
+    x_edge, y_edge = (f"e{g.index[mul]}_{i}" for i in (0, 1))
+    for svg in (to_svg(g), SvgTemplate.from_graph(g).fill(g)):
+        x_texts = [t for t in map(html.unescape, texts(svg, x_edge)) if t.strip()]
+        y_texts = [t for t in map(html.unescape, texts(svg, y_edge)) if t.strip()]
+        assert x_texts[-4:] == ["2.0e-02", "6.7e-03", "1.00", "2.00"]   # values, gradients
+        assert y_texts[-4:] == ["1.00", "2.00", "2.0e-02", "6.7e-03"]

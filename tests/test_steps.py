@@ -1,11 +1,13 @@
 """The backward pass step by step, checked against the lecture's arithmetic (lesson 02)."""
 
+import html
 import math
 
 import numpy as np
 import pytest
 
 import bpwidgets as bp
+from bpwidgets.labels import format_number
 from bpwidgets import labels, steps
 from bpwidgets.check import numerical_gradient
 
@@ -23,18 +25,18 @@ def run(expression, **values):
 def test_sigmoid_captions_are_the_lectures_steps():
     captions = [step.caption for step in bp.backward_steps(run(SIGMOID, **LECTURE))]
     assert captions == [
-        "1/x: local -1/1.37^2 = -0.53 x upstream 1.00 = -0.53",      # lecture step 1
-        "+1: local 1 x upstream -0.53 = -0.53",                       # step 2
-        "exp: local e^-1 = 0.37 x upstream -0.53 = -0.20",            # step 3
-        "*-1: local -1 x upstream -0.20 = 0.20",                      # step 4
+        "1/x: local -1/1.37^2 = -0.53 × upstream 1.00 = -0.53",      # lecture step 1
+        "+1: local 1 × upstream -0.53 = -0.53",                       # step 2
+        "exp: local e^-1 = 0.37 × upstream -0.53 = -0.20",            # step 3
+        "*-1: local -1 × upstream -0.20 = 0.20",                      # step 4
         # step 5, the lecture's three-input add, is two + gates here
-        "+: local 1 x upstream 0.20 = 0.20 to both inputs (w0*x0 + w1*x1 and w2)",
-        "+: local 1 x upstream 0.20 = 0.20 to both inputs (w0*x0 and w1*x1)",
+        "+: local 1 × upstream 0.20 = 0.20 to both inputs (w0*x0 + w1*x1 and w2)",
+        "+: local 1 × upstream 0.20 = 0.20 to both inputs (w0*x0 and w1*x1)",
         # step 6: the mul gates swap: x0 gets w0 x 0.2 = 0.39 (0.4 in the lecture)
-        "*: to w1: local x1 = -2.00 x upstream 0.20 = -0.39; "
-        "to x1: local w1 = -3.00 x upstream 0.20 = -0.59",
-        "*: to w0: local x0 = -1.00 x upstream 0.20 = -0.20; "
-        "to x0: local w0 = 2.00 x upstream 0.20 = 0.39",
+        "*: to w1: local x1 = -2.00 × upstream 0.20 = -0.39; "
+        "to x1: local w1 = -3.00 × upstream 0.20 = -0.59",
+        "*: to w0: local x0 = -1.00 × upstream 0.20 = -0.20; "
+        "to x0: local w0 = 2.00 × upstream 0.20 = 0.39",
     ]
 
 
@@ -65,9 +67,9 @@ def test_every_edge_step_is_local_times_upstream():
 def test_simple_example_steps():
     steps_ = bp.backward_steps(run("(x + y) * z", x=-2, y=5, z=-4))
     assert [s.symbol for s in steps_] == ["*", "+"]
-    assert steps_[0].caption == ("*: to (x + y): local z = -4.00 x upstream 1.00 = -4.00; "
-                                 "to z: local (x + y) = 3.00 x upstream 1.00 = 3.00")
-    assert steps_[1].caption == "+: local 1 x upstream -4.00 = -4.00 to both inputs (x and y)"
+    assert steps_[0].caption == ("*: to (x + y): local z = -4.00 × upstream 1.00 = -4.00; "
+                                 "to z: local (x + y) = 3.00 × upstream 1.00 = 3.00")
+    assert steps_[1].caption == "+: local 1 × upstream -4.00 = -4.00 to both inputs (x and y)"
     assert repr(steps_[1]).startswith("Step 2: +: ")
 
 
@@ -110,12 +112,12 @@ def test_each_ops_step_shows_its_true_local_gradient(name, point):
 
 def test_formulas_bracket_negative_numbers_and_say_words():
     caption = bp.backward_steps(run("tanh(y)", y=-1.0))[0].caption
-    assert caption == "tanh: local 1-(-0.76)^2 = 0.42 x upstream 1.00 = 0.42"
+    assert caption == "tanh: local 1-(-0.76)^2 = 0.42 × upstream 1.00 = 0.42"
     caption = bp.backward_steps(run("max(x, y)", x=2.0, y=-1.0))[0].caption
-    assert caption == ("max: to x: local 1 (wins the max) x upstream 1.00 = 1.00; "
-                       "to y: local 0 (loses the max) x upstream 1.00 = 0.00")
+    assert caption == ("max: to x: local 1 (wins the max) × upstream 1.00 = 1.00; "
+                       "to y: local 0 (loses the max) × upstream 1.00 = 0.00")
     caption = bp.backward_steps(run("relu(x)", x=-0.5))[0].caption
-    assert caption == "relu: local 0 (input <= 0) x upstream 1.00 = 0.00"
+    assert caption == "relu: local 0 (input <= 0) × upstream 1.00 = 0.00"
 
 
 def test_matmul_and_sum_say_their_rule():
@@ -141,10 +143,27 @@ def test_steps_refuse_before_backward_and_on_batched_graphs():
 
 def test_numbers_are_written_like_the_lecture():
     assert steps.fixed(-0.5344) == "-0.53"
-    assert steps.fixed(-0.001) == "0.00"
+    assert steps.fixed(-0.001) == "-1.0e-03"          # as the picture writes it, not 0.00
+    assert steps.fixed(np.array([0.02, 0.0067])) == "[2.0e-02 6.7e-03]"   # one format
     assert steps.short(-1.0) == "-1"
     assert steps.short(1.3679) == "1.37"
     assert steps.fixed(np.zeros((3, 3))) == "<array of shape (3, 3)>"
+
+
+def test_captions_write_numbers_as_the_picture_does():
+    """With w2 = 10 the sigmoid saturates: its local gradient (1 - σ)σ = 8.3e-07 (by hand:
+    σ(14) = 1/(1 + e^-14)), which the edges show as 8.3e-07, so the caption must too."""
+    g = run(SIGMOID, **dict(LECTURE, w2=10))
+    sigma = 1 / (1 + np.exp(-14.0))
+    assert f"{(1 - sigma) * sigma:.1e}" == "8.3e-07"
+    captions = [step.caption for step in bp.backward_steps(g)]
+    shown = html.unescape(bp.render.to_svg(g))
+    for step in bp.backward_steps(g):
+        for edge in step.edges:
+            assert format_number(edge.downstream) in step.caption
+            assert format_number(edge.downstream) in shown
+    assert captions[2] == "exp: local e^-14 = 8.3e-07 × upstream -1.00 = -8.3e-07"
+    assert not any(" = 0.00" in caption for caption in captions)
 
 
 # ---- folding constants into symbols ---------------------------------------------------
@@ -163,8 +182,8 @@ def test_constants_fold_into_symbols_like_the_lecture():
 def test_a_negative_literal_folds_and_gets_no_step_of_its_own():
     g = run("x * -3 + -1", x=2.0)          # the parser reads -3 as neg(3)
     assert [step.caption for step in bp.backward_steps(g)] == [
-        "-1: local 1 x upstream 1.00 = 1.00",
-        "*-3: local -3 x upstream 1.00 = -3.00"]
+        "-1: local 1 × upstream 1.00 = 1.00",
+        "*-3: local -3 × upstream 1.00 = -3.00"]
 
 
 def test_flow_roles_name_the_lectures_patterns():
@@ -195,7 +214,8 @@ def test_check_prediction_gives_a_clear_verdict():
     assert lecture_rounding.ok                          # 0.393 rounds to the lecture's 0.4
     assert not bp.check_prediction(g, "y", -3.5).ok
     routed = bp.check_prediction(bp.parse("max(z, w)"), "z", 1.0, z=2, w=5)
-    assert "blocked" in routed.hint
+    assert "which input did each max pass" in routed.hint
+    assert "no gradient" not in routed.hint and "0" not in routed.hint   # no give-away
 
 
 def test_check_prediction_refuses_unknown_names_and_wrong_shapes():

@@ -136,7 +136,7 @@ def test_step_through_shows_gradients_only_on_visited_gates():
         # the current gate, and only it, is filled with the highlight colour
         body = dict(GROUP.findall(w.view.value))[w.graph.node_id(steps[k - 1].node)]
         assert dot.HIGHLIGHT_FILL in body and w.view.value.count(dot.HIGHLIGHT_FILL) == 1
-    assert "exp: local e^-1 = 0.37 x upstream -0.53 = -0.20" in html.unescape(
+    assert "exp: local e^-1 = 0.37 × upstream -0.53 = -0.20" in html.unescape(
         (w.stepper.go(3), w.caption.value)[1])
     w.stepper.go(8)
     assert w.table.value.count("?") == 0
@@ -187,7 +187,7 @@ def test_sigma_toggle_collapses_and_keeps_input_gradients():
     assert w.table.value == table_before              # every input gradient unchanged
     assert w.graph.input_grads() == pytest.approx(w.expanded.input_grads(), rel=1e-12)
     w.stepper.go(1)
-    assert "σ: local (1-0.73)*0.73 = 0.20 x upstream 1.00 = 0.20" in w.caption.value
+    assert "σ: local (1-0.73)*0.73 = 0.20 × upstream 1.00 = 0.20" in w.caption.value
     w.sliders["x1"].value = 0.0
     assert w.graph.input_grads() == pytest.approx(_grads(SIGMOID, **dict(LECTURE, x1=0.0)),
                                                   rel=1e-12)
@@ -250,6 +250,75 @@ def test_default_ranges_surround_the_value_and_given_ranges_are_kept():
     assert x.step == 0.1
     w2 = bp.explore("x * y", x=(-1, 1, 0.5))
     assert w2.sliders["x"].value == 0.5 and w2.sliders["y"].value == 1.0
+
+
+LESSON_EXPLORERS = [                  # the explorers the lessons build, with their values
+    ("(x + y) * z", dict(x=-2, y=5, z=-4)),                                  # lesson 01
+    (SIGMOID, LECTURE),                                                      # lesson 02
+    ("2 * (x*y + max(z, w))", dict(x=3, y=-4, z=2, w=-1)),                   # lesson 03
+    ("sum((W @ x) ** 2)", dict(W=[[0.1, 0.5], [-0.3, 0.8]], x=[0.2, 0.4])),   # lesson 04
+]
+
+
+def browser_snap(value, low, high, step):
+    """What the page's slider reports for ``value``: noUiSlider 15 (inside ipywidgets 8's
+    FloatSlider) maps the value to a percentage, rounds that to the step, and maps it
+    back, in floating point (Spectrum.toStepping / getStep / fromStepping)."""
+    width = high - low
+    step_pct = 100 * step / width
+    if value >= high:
+        return high
+    pct = 100 * (value + abs(low) if low < 0 else value - low) / width
+    pct = min(max(np.floor(pct / step_pct + 0.5) * step_pct, 0), 100)
+    return high if pct >= 100 else pct * width / 100 + low
+
+
+@pytest.mark.parametrize("expression, values", LESSON_EXPLORERS)
+def test_every_starting_value_lies_on_its_sliders_grid(expression, values):
+    w = bp.explore(expression, **values)
+    for label, slider in w.sliders.items():
+        k = (slider.value - slider.min) / slider.step
+        assert abs(k - round(k)) < 1e-9, (label, slider.value, slider.min, slider.step)
+        # the page snaps the value to its grid when it draws the slider: that must change
+        # nothing, or the page sends the change back to the kernel
+        assert browser_snap(slider.value, slider.min, slider.max, slider.step) == slider.value
+    # the explorer computes with the lesson's exact numbers, not the page's round-off
+    for name, value in values.items():
+        np.testing.assert_array_equal(w.values[name], np.array(value, dtype=float))
+        np.testing.assert_array_equal(w.graph.inputs[name].value, np.array(value, dtype=float))
+
+
+def test_slider_numbers_from_the_page_lose_their_round_off():
+    w = bp.explore("x * y", x=0.1, y=1.0)           # range (-1, 1), step 0.02
+    x = w.sliders["x"]
+    x.value = browser_snap(0.14, x.min, x.max, x.step)   # two key presses to the right
+    assert x.value != 0.14 and w.values["x"] == 0.14
+    x.value = browser_snap(0.1, x.min, x.max, x.step)    # and back
+    assert w.values["x"] == 0.1
+
+
+def test_lesson_04_matrix_keeps_its_entries_when_drawn():
+    """The review's case: W[0,0] = 0.1 with min -2, step 0.04 was snapped to 0.12."""
+    w = bp.explore("sum((W @ x) ** 2)", W=[[0.1, 0.5], [-0.3, 0.8]], x=[0.2, 0.4])
+    steps = {slider.step for label, slider in w.sliders.items() if label.startswith("W")}
+    assert steps == {0.02}                        # one finer step for the whole matrix
+    assert browser_snap(0.1, -2.0, 2.0, 0.04) == pytest.approx(0.12)   # the old grid
+    for slider in w.sliders.values():
+        slider.value = browser_snap(slider.value, slider.min, slider.max, slider.step)
+    np.testing.assert_array_equal(w.graph.inputs["W"].value, [[0.1, 0.5], [-0.3, 0.8]])
+    np.testing.assert_allclose(w.graph.inputs["x"].grad, [-0.112, 0.636])   # 2 W^T W x
+
+
+def test_a_value_no_decimal_step_fits_gets_a_grid_through_itself():
+    start = 0.7310585786300049
+    w = bp.explore("x * y", x=start, y=1.0)
+    x = w.sliders["x"]
+    assert x.min <= start <= x.max and x.step == 0.04
+    assert abs((start - x.min) / x.step - round((start - x.min) / x.step)) < 1e-9
+    assert browser_snap(x.value, x.min, x.max, x.step) == x.value
+    assert w.values["x"] == start
+    x.value = 0.123                     # set from Python, off the grid: kept as given
+    assert w.values["x"] == 0.123
 
 
 def test_explore_refuses_bad_input_clearly():

@@ -19,9 +19,11 @@ to write in each number or colour *slot*.
     bp.show(g)          # a Picture: shows itself in a notebook, short stable repr
 """
 
+import base64
 import html
 import math
 import pathlib
+import re
 from collections import namedtuple
 
 import graphviz
@@ -29,7 +31,8 @@ import numpy as np
 
 from .. import ops
 # Constants folded into gate symbols (+1, 1/x): one home, shared with the step captions.
-from ..labels import flow_roles, gate_label, hidden_nodes
+from ..labels import flow_roles, format_number, format_numbers, gate_label, hidden_nodes
+# format_number lives in labels (a core module) so the step captions use it too.
 
 # ---- the look ----------------------------------------------------------------------
 FONT = "Helvetica"
@@ -47,31 +50,12 @@ SMALL_SIZE = 10
 CELL_WIDTH = 54                 # fits 8 characters such as -1.2e+05 at NUMBER_SIZE
 CELL_HEIGHT = 15
 SIDE_WIDTH = 30                 # the "local" caption column (show_local only)
-MAX_CHARS = 8
 MATRIX_LIMIT = 4                # arrays up to 4x4 are drawn entry by entry
 
 TABLE = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"{}>'
 
 
 # ---- numbers -------------------------------------------------------------------------
-
-def format_number(x, decimals=2):
-    """A number in at most 8 characters: '0.73', '-0.53', '1.2e+05', '3.1e-04'.
-
-    Fixed-point with ``decimals`` places when that fits and shows a digit;
-    compact scientific notation otherwise.
-    """
-    x = float(x)
-    if not math.isfinite(x):
-        return str(x)
-    if x == 0:
-        return f"{0.0:.{decimals}f}"
-    fixed = f"{x:.{decimals}f}"
-    if abs(x) >= 10.0 ** -decimals and len(fixed) <= MAX_CHARS:
-        return fixed
-    short = f"{x:.1e}"
-    return short if len(short) <= MAX_CHARS else f"{x:.0e}"
-
 
 def gradient_colour(number):
     """Gradients are red; positive ones lean orange and zero is grey, so a sign
@@ -86,9 +70,11 @@ def display_shape(value):
     return () if value is None else np.shape(value)
 
 
-def is_small(shape):
-    """Drawn entry by entry (scalars, vectors and matrices up to 4x4)?"""
-    return len(shape) <= 2 and all(n <= MATRIX_LIMIT for n in shape)
+def is_small(shape, max_entries=None):
+    """Drawn entry by entry (scalars, vectors and matrices up to 4x4, and at most
+    ``max_entries`` entries if given)? Bigger arrays show only their shape."""
+    fits = len(shape) <= 2 and all(n <= MATRIX_LIMIT for n in shape)
+    return fits and (max_entries is None or int(np.prod(shape)) <= max_entries)
 
 
 # ---- slots: every number or colour that changes with the values ------------------------
@@ -110,6 +96,14 @@ Slot = namedtuple("Slot", "kind ref entry")
 
 def slot_number(graph, slot, visited=None):
     """The number a slot shows now, or None (not computed yet, or not yet visited)."""
+    number = slot_value(graph, slot, visited)
+    if number is None:
+        return None
+    return float(number if slot.entry is None else number[slot.entry])
+
+
+def slot_value(graph, slot, visited=None):
+    """The whole value (scalar or array) a slot's entry is taken from, or None."""
     kind, ref, entry = slot
     kind = kind.removesuffix("_colour")
     if not graph.forward_done:
@@ -134,9 +128,7 @@ def slot_number(graph, slot, visited=None):
         number = ref.node.grad
     else:
         raise ValueError(f"unknown slot kind {slot.kind!r}")
-    if number is None:
-        return None
-    return float(number if entry is None else number[entry])
+    return number
 
 
 def _local(graph, edge):
@@ -172,12 +164,14 @@ def slot_content(graph, slot, decimals=2, visited=None, highlight=None):
         return gradient_colour(number)
     if number is None:
         return "?" if slot.kind in ("value", "out_value") else ""
+    if slot.entry is not None:          # a matrix's cells share one format
+        return format_numbers(slot_value(graph, slot, visited), decimals)[slot.entry]
     return format_number(number, decimals)
 
 
 # ---- layout: the one function that draws ------------------------------------------------
 
-def layout(graph, put, show_local=False, align="CENTER"):
+def layout(graph, put, show_local=False, align="CENTER", max_entries=None):
     """Build the Digraph. ``put(slot)`` returns the text or colour for each slot.
 
     ``align`` is how numbers sit in their cells ('CENTER' for a normal drawing; the
@@ -192,7 +186,7 @@ def layout(graph, put, show_local=False, align="CENTER"):
     consumers = {}
     for edge in graph.edges:
         consumers.setdefault(edge.source, []).append(edge.target)
-    cells = Cells(put, align, show_local)
+    cells = Cells(put, align, show_local, max_entries)
     for node in graph.nodes:
         if node in hidden:
             continue
@@ -266,8 +260,9 @@ def _font(text, colour, size):
 class Cells:
     """Writes the HTML-like tables of the labels: fixed-size cells holding slots."""
 
-    def __init__(self, put, align, show_local):
+    def __init__(self, put, align, show_local, max_entries=None):
         self.put = put
+        self.max_entries = max_entries
         self.align = align
         self.sides = show_local      # extra side columns hold the 'local' caption
 
@@ -330,7 +325,7 @@ class Cells:
         """Value rows above the line, gradient rows below, balanced so the line is in
         the middle; arrays get their shape on top, big arrays only their shape."""
         columns = 1 if len(shape) < 2 else shape[1]
-        if not is_small(shape):
+        if not is_small(shape, self.max_entries):
             return self.around_line([self.shape_row(shape, 1)], [self.spacer(1)], 1)
         above = self.block(value_kind, ref, shape, lambda entry: VALUE_COLOUR)
         below = self.block(grad_kind, ref, shape, self.gradient_colour(grad_kind, ref))
@@ -350,7 +345,7 @@ class Cells:
         name = (f'<TR><TD COLSPAN="{columns + 2}">'
                 f'<FONT POINT-SIZE="{NAME_SIZE}">{html.escape(node.name)}</FONT></TD></TR>')
         rows = [name]
-        if total and is_small(shape):
+        if total and is_small(shape, self.max_entries):
             rows += self.block("total", total, shape, self.gradient_colour("total", total),
                                "total", sides=True)
         fill = ' BGCOLOR="' + html.escape(self.put(Slot("fill", node, None))) + '"'
@@ -360,7 +355,7 @@ class Cells:
 # ---- the public drawing functions --------------------------------------------------------
 
 def draw(graph, *, show_local=False, highlight=None, visited=None, decimals=2,
-         show_flow=False):
+         show_flow=False, max_entries=None):
     """The graph as a ``graphviz.Digraph`` in the lecture's look, with the numbers of
     the last forward (green) and backward (red) pass.
 
@@ -369,6 +364,8 @@ def draw(graph, *, show_local=False, highlight=None, visited=None, decimals=2,
     visited: show gradients only on edges into these gates (backward step-through).
     decimals: places after the point; long numbers switch to e.g. 1.2e+05.
     show_flow: write each gate's role in backward flow under it (lesson 03).
+    max_entries: draw arrays of at most this many entries number by number, bigger ones
+    by their shape only (a net's weight matrices: ``max_entries=4`` keeps it narrow).
 
     >>> g = bp.parse("(x + y) * z"); g.forward(x=-2, y=5, z=-4); g.backward()
     >>> svg = bp.draw(g).pipe("svg")      # or bp.show(g) in a notebook
@@ -378,7 +375,7 @@ def draw(graph, *, show_local=False, highlight=None, visited=None, decimals=2,
 
     def put(slot):
         return slot_content(graph, slot, decimals, visited, highlight)
-    dot = layout(graph, put, show_local=show_local)
+    dot = layout(graph, put, show_local=show_local, max_entries=max_entries)
     return add_flow_labels(dot, graph) if show_flow else dot
 
 
@@ -446,20 +443,43 @@ def write(graph, path, **draw_kwargs):
 # ---- pictures for notebooks ---------------------------------------------------------------
 
 PICTURE_MARK = "<!-- bpwidgets picture -->"
-"""Starts every Picture's SVG, so lessons/sanitize.cfg can leave the SVG out of nbval's
-comparison (its coordinates change with the Graphviz version and fonts)."""
+PICTURE_END = "<!-- end of bpwidgets picture -->"
+"""Around every Picture's HTML, so lessons/sanitize.cfg can leave the drawing out of
+nbval's comparison (its coordinates change with the Graphviz version and fonts)."""
+PICTURE_MIN_SCALE = 0.6      # numbers stay >= 9.6 px; a narrower page scrolls instead
+PICTURE_DPI = 96             # the PNG copy: 1 px per CSS px, small in a stored notebook
 
 
 class Picture:
-    """A drawing to show in a notebook: the SVG for the eye, and a short, deterministic
-    text (with the output value and input gradients) for ``repr`` and nbval."""
+    """A drawing to show in a notebook: the picture for the eye, and a short,
+    deterministic text (output value, input gradients) for ``repr`` and nbval.
 
-    def __init__(self, svg, text):
+    In a notebook it is HTML: the SVG as an image that shrinks to the page's width, down
+    to 60% of its size, and scrolls on a narrower page. JupyterLab shows that HTML even
+    in a notebook opened without running it (untrusted), where it shows no inline SVG.
+    A PNG copy goes along for viewers that show no HTML. ``svg`` is the SVG text.
+    """
+
+    def __init__(self, svg, text, png=None):
         self.svg = svg
         self.text = text
+        self.png = png
 
-    def _repr_svg_(self):
-        return self.svg
+    def html(self):
+        match = re.search(r'<svg width="([\d.]+)(pt|px)?"', self.svg)
+        width = float(match.group(1)) * (4 / 3 if match.group(2) == "pt" else 1)   # px
+        data = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
+        return (f"{PICTURE_MARK}\n<div style='overflow-x:auto'>"
+                f"<div style='max-width:{width:.0f}px;min-width:{PICTURE_MIN_SCALE * width:.0f}px'>"
+                f"<img alt='{html.escape(self.text, quote=True)}' "
+                f"style='width:100%;height:auto;display:block' "
+                f"src='data:image/svg+xml;base64,{data}'></div></div>\n{PICTURE_END}")
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = {"text/plain": self.text, "text/html": self.html()}
+        if self.png is not None:
+            bundle["image/png"] = base64.b64encode(self.png).decode("ascii")
+        return bundle
 
     def __repr__(self):
         return self.text
@@ -472,8 +492,9 @@ def show(graph, **draw_kwargs):
     <Picture of (x + y) * z: 5 nodes, output -12.00; grads x -4.00, y -4.00, z 3.00>
     """
     svg = to_svg(graph, **draw_kwargs)
-    svg = PICTURE_MARK + "\n" + svg[svg.index("<svg"):]
-    return Picture(svg, describe(graph, draw_kwargs.get("decimals", 2)))
+    png = to_png(graph, dpi=PICTURE_DPI, **draw_kwargs)
+    return Picture(svg[svg.index("<svg"):], describe(graph, draw_kwargs.get("decimals", 2)),
+                   png)
 
 
 def describe(graph, decimals=2):
@@ -487,7 +508,7 @@ def describe(graph, decimals=2):
         shape = np.shape(value)
         if not shape:
             return format_number(value, decimals)
-        return "[" + ", ".join(format_number(v, decimals) for v in np.ravel(value)) + "]" \
+        return "[" + ", ".join(np.ravel(format_numbers(value, decimals))) + "]" \
             if np.size(value) <= 4 else f"array {shape}"
     if graph.forward_done:
         text += f", output {brief(graph.output.value)}"

@@ -14,6 +14,7 @@ widget keeps working.
 """
 
 import html
+import math
 import re
 
 import ipywidgets as widgets
@@ -124,10 +125,12 @@ class Explorer(widgets.VBox):
 
     def _controls_for(self, name, value, bounds):
         if np.ndim(value) == 0:
-            return [self._slider(name, name, None, value, bounds)]
+            return [self._slider(name, name, None, value, grid(value, bounds))]
         if _small(value):
+            grids = grids_for(value, bounds)
             return [self._slider(f"{name}[{','.join(map(str, index))}]", name, index,
-                                 value[index], bounds) for index in np.ndindex(value.shape)]
+                                 value[index], grids[index])
+                    for index in np.ndindex(value.shape)]
         button = widgets.Button(description=f"resample {name}", icon="random",
                                 tooltip=f"draw new random entries for {name} "
                                         f"{value.shape} (seeded)")
@@ -138,13 +141,21 @@ class Explorer(widgets.VBox):
 
     def _slider(self, label, name, index, value, bounds):
         low, high, step = bounds
-        slider = widgets.FloatSlider(value=float(value), min=low, max=high, step=step,
-                                     description=label, readout_format=".2f",
+        places = max(2, _places(step))
+        origin = float(value)
+        # the slider holds the number the page will show, so the page has nothing to send
+        # back when it draws (an echo could overwrite a value set from Python meanwhile)
+        shown = page_value(origin, low, high, step)
+        shown = shown if unround(shown, origin, step) == origin else origin
+        slider = widgets.FloatSlider(value=shown, min=low, max=high, step=step,
+                                     description=label, readout_format=f".{places}f",
                                      continuous_update=True,
                                      style={"description_width": "initial"},
                                      layout=widgets.Layout(width="19em"))
-        slider.observe(lambda change: self._guard(self._set, name, index, change["new"]),
-                       names="value")
+
+        def moved(change):
+            self._guard(self._set, name, index, unround(change["new"], origin, step))
+        slider.observe(moved, names="value")
         self.sliders[label] = slider
         return slider
 
@@ -222,10 +233,12 @@ class Explorer(widgets.VBox):
 
     def _template(self):
         """(SvgTemplate, the box around its SVG, where the <svg> tag starts), made once
-        per graph and display mode: the only place Graphviz runs."""
+        per graph and display mode: the only place Graphviz runs. (No input's shape can
+        change in the explorer, so a template made for a graph always fits it;
+        ``SvgTemplate.fill`` checks that anyway.)"""
         key = (self.graph, self.show_local.value, self.show_flow.value)
         made = self._templates.get(key)
-        if made is None or not made[0].fits(self.graph):
+        if made is None:
             template = SvgTemplate.from_graph(self.graph, show_local=self.show_local.value,
                                               show_flow=self.show_flow.value)
             made = template, _frame(template.parts[0]), template.parts[0].index("<svg")
@@ -266,6 +279,89 @@ def _start(name, node, given, graph):
         raise ValueError(f"the starting value {value} of {name} is outside its range "
                          f"({bounds[0]}, {bounds[1]})")
     return value, bounds
+
+
+# ---- the slider grid --------------------------------------------------------------------
+# The browser's slider (noUiSlider, in ipywidgets' FloatSlider) only takes the values
+# min + k*step: when it is drawn it snaps the starting value to that grid and sends the
+# snapped value back to the kernel. A starting value off the grid (0.1 with min -2 and
+# step 0.04) would become 0.12 the moment the widget appears. So every slider's grid is
+# chosen to pass through its starting value.
+
+def grid(value, bounds, tolerance=1e-9):
+    """(min, max, step) whose grid min + k*step passes through ``value``: the given step
+    if it does, else the largest finer 'nice' step (1, 2, 5 x 10^n, down to step/100)
+    that does, else the given step with min moved so that the grid starts from value."""
+    return grids_for(np.array([value], dtype=float), bounds, tolerance)[0]
+
+
+def grids_for(values, bounds, tolerance=1e-9):
+    """``grid`` for every entry of an array (an array of (min, max, step) tuples, shaped
+    like ``values``): one step for all entries when one fits them all."""
+    low, high, step = bounds
+    flat = np.ravel(values)
+    for fine in _finer_steps(step):
+        if all(_on_grid(v, low, fine, tolerance) for v in flat):
+            found = [(float(low), float(high), float(fine))] * flat.size
+            break
+    else:
+        found = [_anchored(float(v), low, high, step) for v in flat]
+    out = np.empty(flat.size, dtype=object)
+    out[:] = found
+    return out.reshape(np.shape(values))
+
+
+def _finer_steps(step):
+    yield step
+    power = 10.0 ** np.floor(np.log10(step))
+    nice = sorted({float(f"{n * p:.1g}") for p in (power, power / 10, power / 100)
+                   for n in NICE}, reverse=True)
+    yield from (n for n in nice if step / 100 <= n < step)
+
+
+def _on_grid(value, low, step, tolerance):
+    k = (value - low) / step
+    return abs(k - round(k)) <= tolerance
+
+
+def _anchored(value, low, high, step):
+    """A grid through ``value`` itself, inside (low, high), with the given step."""
+    below = np.floor((value - low) / step + 1e-9)
+    above = np.floor((high - value) / step + 1e-9)
+    return (float(value - below * step), float(value + above * step), float(step))
+
+
+def unround(number, origin, step):
+    """The slider's number without the browser's round-off: the page computes grid values
+    in floating point (0.1 comes back as 0.10000000000000009), so a number within
+    1e-9 steps of the grid point origin + k*step is replaced by that point, written
+    with at most 12 significant digits (the starting value itself when k = 0). Numbers
+    off the grid (set from Python) are kept as they are."""
+    number = float(number)
+    k = round((number - origin) / step)
+    point = origin + k * step
+    if abs(number - point) > 1e-9 * step:
+        return number
+    return origin if k == 0 else float(f"{point:.12g}")
+
+
+def page_value(value, low, high, step):
+    """The number the page's slider shows for ``value``: noUiSlider 15 (in ipywidgets 8)
+    turns it into a percentage of the range, rounds that to the step and turns it back,
+    in floating point, so a grid value such as 0.1 (min -1, step 0.02) comes back as
+    0.10000000000000009. That number is a fixed point: the page leaves it as it is."""
+    width = high - low
+    if value >= high:
+        return high
+    percent = 100 * (value + abs(low) if low < 0 else value - low) / width
+    step_percent = 100 * step / width
+    percent = min(max(math.floor(percent / step_percent + 0.5) * step_percent, 0), 100)
+    return high if percent >= 100 else percent * width / 100 + low
+
+
+def _places(step):
+    """Decimal places that show a step: 0.02 -> 2, 0.005 -> 3."""
+    return max(0, -int(np.floor(np.log10(step) + 1e-9)))
 
 
 def _default_range(value):
