@@ -151,7 +151,8 @@ def collapse(graph, nodes, name=None, symbol=None):
             new[node] = Node(gate, [new[b] for b in boundary])
         elif node not in piece:
             new[node] = _clone(node, new)
-    return _rerun(graph, Graph(new[graph.output], expression=graph.expression))
+    # No expression text: the repr then writes the new structure, sigmoid(w0*x0 + ...).
+    return _rerun(graph, Graph(new[graph.output]))
 
 
 def expand(graph, nodes=None):
