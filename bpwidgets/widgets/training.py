@@ -198,8 +198,9 @@ class TrainingView(widgets.VBox, _Guarded):
 
     # -- pictures --
     def _draw(self):
-        # Render both pictures first, then swap them in together with the status line,
-        # so the three never show different epochs.
+        # Render both pictures first, then swap them in one after the other with the
+        # status line, so the kernel never holds pictures of different epochs. (The page
+        # gets three messages and may paint them a moment apart.)
         picture = plots.figure_png(plots.training_figure(self.model, self.X, self.y,
                                                          self.history))
         gradient = self._gradient_png()
