@@ -76,11 +76,11 @@ class Collapsed(Gate):
 def find_sigmoids(graph):
     """Every 1 / (1 + exp(-u)) in the graph, as the list of its gate nodes in
     topological order ([*-1, exp, +1, 1/x]); ``(1 + exp(-u)) ** -1`` counts too."""
-    uses = _uses(graph)
     found = []
     for top in graph.gates():
         pattern = _sigmoid_at(top)
-        if pattern and all(uses[node] == 1 for node in pattern[:-1]):
+        # the inner gates must feed nothing else, or collapsing would hide a value
+        if pattern and all(len(graph.consumers[node]) == 1 for node in pattern[:-1]):
             found.append(pattern)
     return found
 
@@ -113,14 +113,6 @@ def _sigmoid_at(top):
 
 def _is_const(node, number):
     return labels.constant_number(node) == number
-
-
-def _uses(graph):
-    uses = {node: 0 for node in graph.nodes}
-    for edge in graph.edges:
-        uses[edge.source] += 1
-    uses[graph.output] += 1
-    return uses
 
 
 # ---- collapse and expand ------------------------------------------------------------
@@ -204,9 +196,7 @@ def _resolve(graph, nodes):
 
 def _piece(graph, chosen):
     """The nodes to put inside (gates + their private constants), its top, its inputs."""
-    consumers = {node: [] for node in graph.nodes}
-    for edge in graph.edges:
-        consumers[edge.source].append(edge.target)
+    consumers = {node: [e.target for e in edges] for node, edges in graph.consumers.items()}
     piece = set(chosen)
     for node in reversed(graph.nodes):      # consumers first: neg(1) brings its 1 along
         if node in piece:

@@ -253,6 +253,10 @@ class Graph:
         self.leaves = [node for node in self.nodes if node.gate is None]
         self.edges = [Edge(source, node, i)
                       for node in self.nodes for i, source in enumerate(node.inputs)]
+        self.consumers = {node: [] for node in self.nodes}
+        """node -> the edges leaving it (more than one: a fan-out, whose gradients add)"""
+        for edge in self.edges:
+            self.consumers[edge.source].append(edge)
         self.forward_done = False
         self.backward_done = False
 

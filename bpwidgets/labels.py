@@ -74,14 +74,12 @@ def hidden_nodes(graph):
         _, index = gate_label(node)
         if index is not None:
             folded_edges.add((node, index))
-    uses = {}
-    for edge in graph.edges:
-        uses.setdefault(edge.source, []).append(edge)
     hidden = set()
     for node in reversed(graph.nodes):     # consumers first, so neg(1) hides its 1 too
         if node is graph.output or constant_number(node) is None:
             continue
-        if all((e.target, e.index) in folded_edges or e.target in hidden for e in uses[node]):
+        if all((e.target, e.index) in folded_edges or e.target in hidden
+               for e in graph.consumers[node]):
             hidden.add(node)
     return hidden, folded_edges
 
@@ -100,9 +98,6 @@ def flow_roles(graph):
     """{node: its role in backward flow}: a gate's ``flow`` (``add distributes``, ``max
     routes``, ``mul swaps``...), and ``copy: gradients add`` for every node used twice or
     more (a fan-out), gate or not. A gate that also fans out gets both, joined by ``; ``."""
-    uses = {}
-    for edge in graph.edges:
-        uses[edge.source] = uses.get(edge.source, 0) + 1
     roles = {}
     for node in graph.nodes:
         parts = [node.gate.flow] if node.gate is not None and node.gate.flow else []
@@ -110,7 +105,7 @@ def flow_roles(graph):
             symbol, folded = gate_label(node)
             if folded is not None:      # *2: the "other input" is a constant
                 parts = [f"scales by {symbol[1:]}"]
-        if uses.get(node, 0) > 1:
+        if len(graph.consumers[node]) > 1:
             parts.append(FANOUT_FLOW)
         if parts:
             roles[node] = "; ".join(parts)

@@ -183,16 +183,13 @@ def layout(graph, put, show_local=False, align="CENTER", max_entries=None):
         "rankdir": "LR", "ranksep": "0.22", "nodesep": "0.12", "bgcolor": "white",
         "fontname": FONT}, node_attr={"fontname": FONT}, edge_attr={"color": "black"})
     hidden, folded_edges = hidden_nodes(graph)
-    consumers = {}
-    for edge in graph.edges:
-        consumers.setdefault(edge.source, []).append(edge.target)
     cells = Cells(put, align, show_local, max_entries)
     for node in graph.nodes:
         if node in hidden:
             continue
         node_id = graph.node_id(node)
         if node.kind == "input":
-            uses = consumers.get(node, [])
+            uses = [edge.target for edge in graph.consumers[node]]
             total = Total(node, tuple(uses)) if len(uses) > 1 else None
             dot.node(node_id, id=node_id, shape="plaintext", margin="0",
                      label=cells.input_label(node, total))

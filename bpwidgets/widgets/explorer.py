@@ -69,7 +69,6 @@ class Explorer(widgets.VBox):
         self.collapsed = None               # the sigma version, made when first asked for
         self.error = ""
         self._templates = {}
-        self._consumers = {self.graph: input_consumers(self.graph)}
         self._steps = None
         self._quiet = False
         self._rng = np.random.default_rng(seed)
@@ -201,7 +200,6 @@ class Explorer(widgets.VBox):
             for _ in find_sigmoids(self.expanded):
                 self.collapsed = collapse(self.collapsed, find_sigmoids(self.collapsed)[0])
         self.graph = self.collapsed if self.sigma.value else self.expanded
-        self._consumers.setdefault(self.graph, input_consumers(self.graph))
         self._quiet = True
         try:
             self.stepper.reset(self._step_count())
@@ -227,7 +225,7 @@ class Explorer(widgets.VBox):
         template, frame, start = self._template()
         svg = template.fill(self.graph, visited=visited, highlight=highlight)
         self.view.value = frame + svg[start:] + "</div>"      # without the XML prolog
-        self.table.value = _table(self.graph, self._consumers[self.graph], visited)
+        self.table.value = _table(self.graph, visited)
         self.caption.value = (f"<div style='font-family:monospace;padding:2px 0'>"
                               f"{html.escape(caption)}</div>")
 
@@ -380,20 +378,12 @@ def _small(value):
     return value.ndim <= 2 and all(n <= SLIDER_LIMIT for n in value.shape)
 
 
-def input_consumers(graph):
-    """{input name: the gates that read it}: its gradient is complete once all are visited."""
-    consumers = {name: set() for name in graph.inputs}
-    for edge in graph.edges:
-        if edge.source.kind == "input":
-            consumers[edge.source.name].add(edge.target)
-    return consumers
-
-
-def _table(graph, consumers, visited):
+def _table(graph, visited):
     """The output value and each input's gradient, coloured by sign (HTML)."""
     rows = []
     for name, node in graph.inputs.items():
-        known = visited is None or consumers[name] <= visited
+        # an input's gradient is complete once every gate reading it has been visited
+        known = visited is None or all(e.target in visited for e in graph.consumers[node])
         rows.append(f"<tr><td style='padding:0 6px'><b>{html.escape(name)}</b></td>"
                     f"<td style='padding:0 6px;color:#1a8a3a'>{_numbers(node.value)}</td>"
                     f"<td style='padding:0 6px'>"
