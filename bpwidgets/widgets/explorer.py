@@ -27,6 +27,7 @@ from ..parse import parse
 from ..render import SvgTemplate
 from ..render.dot import format_number, gradient_colour
 from ..steps import backward_steps
+from .guard import Guarded, error_html
 from .stepper import StepControls, at, done
 
 SLIDER_LIMIT = 4        # arrays up to 4x4 get a slider per entry; bigger ones a button
@@ -46,7 +47,7 @@ def explore(graph, seed=0, **inputs):
     return Explorer(graph, seed=seed, **inputs)
 
 
-class Explorer(widgets.VBox):
+class Explorer(widgets.VBox, Guarded):
     """The graph picture, a table of input gradients, one slider per scalar input,
     the backward step-through and three toggles (local gradients, sigma gate, flow)."""
 
@@ -67,7 +68,6 @@ class Explorer(widgets.VBox):
         self.expanded = clone_graph(graph)
         self.graph = self.expanded
         self.collapsed = None               # the sigma version, made when first asked for
-        self.error = ""
         self._templates = {}
         self._steps = None
         self._quiet = False
@@ -172,21 +172,12 @@ class Explorer(widgets.VBox):
 
     # ---- the update: engine, then picture ----------------------------------------------
 
-    def _guard(self, update, *args):
-        """Run an update; show an error in the widget instead of losing it."""
-        try:
-            update(*args)
-        except Exception as error:          # noqa: BLE001 (shown to the learner)
-            self.error = f"{type(error).__name__}: {error}"
-            self.message.value = (
-                "<div style='color:#b03a2e;border-left:3px solid #b03a2e;padding:2px 8px'>"
-                f"<b>Could not update:</b> {html.escape(self.error)}<br>"
-                "The picture keeps the last values that worked; change an input to go on."
-                "</div>")
-        else:
-            if self.error:
-                self.error = ""
-                self.message.value = ""
+    def _show_error(self, error):
+        self.message.value = error_html(error, "The picture keeps the last values that "
+                                               "worked; change an input to go on.")
+
+    def _clear_error(self):
+        self.message.value = ""
 
     def _recompute(self):
         out = self.graph.forward(**self.values)

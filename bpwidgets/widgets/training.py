@@ -20,20 +20,14 @@ import threading
 import ipywidgets as widgets
 
 from .. import datasets, nn, plots
+from .guard import Guarded, error_html
 
 
-class _Guarded:
-    """Run widget callbacks so that an error is shown in the widget, not lost."""
-
-    def _guard(self, fn, *args):
-        try:
-            fn(*args)
-        except Exception as error:          # noqa: BLE001 (shown to the user, not hidden)
-            self._show_error(error)
+class _Guarded(Guarded):
+    """Errors show in the status line (the next drawing replaces them)."""
 
     def _show_error(self, error):
-        self.status.value = (f"<span style='color:#b03a2e'><b>{type(error).__name__}:</b> "
-                             f"{html.escape(str(error))}</span>")
+        self.status.value = error_html(error)
 
 
 class TrainingView(widgets.VBox, _Guarded):
