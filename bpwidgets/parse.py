@@ -24,7 +24,9 @@ class ParseError(ValueError):
 
     def __init__(self, message, expression="", column=None):
         if column is not None:
-            pointer = f"\n    {expression}\n    {' ' * column}^" if len(expression) <= 120 else ""
+            # a caret under the spot, for one-line expressions that fit on a screen
+            one_line = len(expression) <= 120 and "\n" not in expression
+            pointer = f"\n    {expression}\n    {' ' * column}^" if one_line else ""
             message = f"{message} (column {column + 1}){pointer}"
         super().__init__(message)
         self.column = column
