@@ -1,8 +1,10 @@
 """A real browser: JupyterLab serves lesson 01, headless Chromium runs it, and a keyboard
 press on a slider moves the numbers in the graph to what the engine computes.
 
-Needs Debian's Chromium at /usr/bin/chromium (``apt-get install chromium``) and the
-``playwright`` Python package (no browser download: we pass ``executable_path``). The
+Needs Debian's Chromium at /usr/bin/chromium (``apt-get install chromium``), or any
+Chromium named by the environment variable BPWIDGETS_CHROMIUM (on Ubuntu, where
+chromium is a snap), and the ``playwright`` Python package (no browser download: we
+pass ``executable_path``). The
 test starts its own JupyterLab on 127.0.0.1 at a free port, in a temporary copy of the
 lessons (so JupyterLab's autosave never touches the real notebook), and stops it by PID.
 Timeouts are generous: a 2-core machine takes a while to start a kernel and run a lesson.
@@ -26,7 +28,7 @@ from bpwidgets.render.dot import format_number
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSON = "01_computational_graphs.ipynb"
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("BPWIDGETS_CHROMIUM", "/usr/bin/chromium")
 SLOW = 180_000          # ms: start-up and run-all on a busy 2-core machine
 KERNEL_IDLE = """() => {
     const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
@@ -40,6 +42,14 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(autouse=True)
+def chromium_is_there():
+    """Fail with what to do, not with a stack trace from deep inside playwright."""
+    assert os.path.exists(CHROMIUM), (
+        f"no Chromium at {CHROMIUM}: run 'sudo apt-get install -y chromium' (Debian), or "
+        "set BPWIDGETS_CHROMIUM to a Chromium or Chrome executable")
 
 
 @pytest.fixture
