@@ -22,7 +22,6 @@ import numpy as np
 from . import labels, ops
 
 
-
 class Node:
     """One value in the graph: an input, a constant, or the output of a gate.
 
@@ -250,11 +249,10 @@ class Graph:
                     raise ValueError(f"two different input nodes are named {node.name!r}")
                 self.inputs[node.name] = node
         self._labels = {name: f"input {name!r}" for name in self.inputs}
-        self.leaves = [node for node in self.nodes if node.gate is None]
         self.edges = [Edge(source, node, i)
                       for node in self.nodes for i, source in enumerate(node.inputs)]
+        # node -> the edges leaving it (more than one: a fan-out, whose gradients add)
         self.consumers = {node: [] for node in self.nodes}
-        """node -> the edges leaving it (more than one: a fan-out, whose gradients add)"""
         for edge in self.edges:
             self.consumers[edge.source].append(edge)
         self.forward_done = False
