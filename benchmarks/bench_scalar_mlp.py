@@ -15,8 +15,6 @@ every edge's numbers and is slower than micrograd here).
 
 import random
 
-import numpy as np
-
 import bpwidgets as bp
 from timing import median_time
 

@@ -13,7 +13,6 @@ backward flow (lesson 03). Core module: numpy only.
 """
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 

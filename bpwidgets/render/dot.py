@@ -21,7 +21,6 @@ to write in each number or colour *slot*.
 
 import base64
 import html
-import math
 import pathlib
 import re
 from collections import namedtuple
