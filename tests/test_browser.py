@@ -10,6 +10,7 @@ lessons (so JupyterLab's autosave never touches the real notebook), and stops it
 Timeouts are generous: a 2-core machine takes a while to start a kernel and run a lesson.
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -105,47 +106,55 @@ def expected_after_one_step_right():
     return format_number(g.output.value), format_number(grads["z"])
 
 
-def test_slider_key_press_moves_the_numbers_in_the_graph(lab):
+@contextlib.contextmanager
+def lesson_running(lab, notebook):
+    """Headless Chromium with ``notebook`` open in JupyterLab and every cell started;
+    yields the page, and shuts the kernel and the browser down afterwards."""
     from playwright.sync_api import sync_playwright
-    value, z_grad = expected_after_one_step_right()
-    assert (value, z_grad) == ("-12.40", "3.10")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(SLOW)
-            page.goto(f"{lab}/lab/tree/{LESSON}?reset")
+            page.goto(f"{lab}/lab/tree/{notebook}?reset")
             page.wait_for_function(KERNEL_IDLE, timeout=SLOW)
             page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            graph = page.locator(".widget-html .bp-graph").first
-            out = graph.locator("g#out text")
-            # the live widget is drawn (after run-all) with the lecture's numbers
-            page.wait_for_function(
-                """() => { const t = document.querySelectorAll(
-                       '.widget-html .bp-graph g#out text');
-                       return t.length == 2 && t[0].textContent == '-12.00'; }""",
-                timeout=SLOW)
-            page.wait_for_function(KERNEL_IDLE, timeout=SLOW)
-            handle = page.locator(".widget-slider .noUi-handle").first   # the x slider
-            handle.focus()
-            page.keyboard.press("ArrowRight")
-            # wait for the kernel's answer: the final numbers, not just "changed"
-            page.wait_for_function(
-                """([value, grad]) => {
-                       const out = document.querySelectorAll(
-                           '.widget-html .bp-graph g#out text');
-                       const z = document.querySelectorAll(
-                           '.widget-html .bp-graph g#e4_1 text');
-                       return out.length == 2 && out[0].textContent == value
-                              && z.length == 2 && z[1].textContent == grad;
-                   }""", arg=[value, z_grad], timeout=SLOW)
-            assert out.nth(0).text_content() == value
-            readout = page.locator(".widget-slider .widget-readout").first
-            assert readout.text_content().replace("\u2212", "-").strip() == "-1.90"
+            yield page
             page.evaluate("window.jupyterapp.serviceManager.sessions.shutdownAll()")
         finally:
             browser.close()
+
+
+def test_slider_key_press_moves_the_numbers_in_the_graph(lab):
+    value, z_grad = expected_after_one_step_right()
+    assert (value, z_grad) == ("-12.40", "3.10")
+    with lesson_running(lab, LESSON) as page:
+        graph = page.locator(".widget-html .bp-graph").first
+        out = graph.locator("g#out text")
+        # the live widget is drawn (after run-all) with the lecture's numbers
+        page.wait_for_function(
+            """() => { const t = document.querySelectorAll(
+                   '.widget-html .bp-graph g#out text');
+                   return t.length == 2 && t[0].textContent == '-12.00'; }""",
+            timeout=SLOW)
+        page.wait_for_function(KERNEL_IDLE, timeout=SLOW)
+        handle = page.locator(".widget-slider .noUi-handle").first   # the x slider
+        handle.focus()
+        page.keyboard.press("ArrowRight")
+        # wait for the kernel's answer: the final numbers, not just "changed"
+        page.wait_for_function(
+            """([value, grad]) => {
+                   const out = document.querySelectorAll(
+                       '.widget-html .bp-graph g#out text');
+                   const z = document.querySelectorAll(
+                       '.widget-html .bp-graph g#e4_1 text');
+                   return out.length == 2 && out[0].textContent == value
+                          && z.length == 2 && z[1].textContent == grad;
+               }""", arg=[value, z_grad], timeout=SLOW)
+        assert out.nth(0).text_content() == value
+        readout = page.locator(".widget-slider .widget-readout").first
+        assert readout.text_content().replace("\u2212", "-").strip() == "-1.90"
 
 
 def test_lesson_04_matrix_keeps_its_values_when_its_sliders_are_drawn(lab):
@@ -153,7 +162,6 @@ def test_lesson_04_matrix_keeps_its_values_when_its_sliders_are_drawn(lab):
     explorer picks grids through every starting value, so after run-all the page (and the
     kernel) still hold W = [[0.1, 0.5], [-0.3, 0.8]], and the later cell's x[0] = 0.5 is
     not undone by the page sending its first values back."""
-    from playwright.sync_api import sync_playwright
     W = np.array([[0.1, 0.5], [-0.3, 0.8]])
     x = np.array([0.5, 0.4])                   # after the cell that sets x[0] = 0.5
     g = bp.parse("sum((W @ x) ** 2)")
@@ -163,31 +171,20 @@ def test_lesson_04_matrix_keeps_its_values_when_its_sliders_are_drawn(lab):
                       " ".join(format_number(v) for v in grads["W"].ravel())),
                 "x": ("0.50 0.40", " ".join(format_number(v) for v in grads["x"]))}
     assert expected["x"][1] == "-0.05 0.52"        # 2 W^T W x, by hand: [-0.052, 0.522]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(SLOW)
-            page.goto(f"{lab}/lab/tree/04_vectorized_jacobians.ipynb?reset")
-            page.wait_for_function(KERNEL_IDLE, timeout=SLOW)
-            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            page.wait_for_function(
-                """(want) => {
-                       const rows = {};
-                       for (const tr of document.querySelectorAll('.widget-html table tr')) {
-                           const cells = [...tr.querySelectorAll('td')].map(
-                               td => td.innerText.replace(/\\s+/g, ' ').trim());
-                           if (cells.length == 3) rows[cells[0]] = [cells[1], cells[2]];
-                       }
-                       return ['W', 'x'].every(name => rows[name]
-                           && rows[name][0] == want[name][0] && rows[name][1] == want[name][1]);
-                   }""", arg=expected, timeout=SLOW)
-            page.wait_for_function(KERNEL_IDLE, timeout=SLOW)
-            time.sleep(1)                      # any late message from the page would land now
-            readouts = page.locator(".widget-slider .widget-readout").all_text_contents()
-            assert [r.replace("\u2212", "-").strip() for r in readouts] == [
-                "0.10", "0.50", "-0.30", "0.80", "0.50", "0.40"]
-            page.evaluate("window.jupyterapp.serviceManager.sessions.shutdownAll()")
-        finally:
-            browser.close()
+    with lesson_running(lab, "04_vectorized_jacobians.ipynb") as page:
+        page.wait_for_function(
+            """(want) => {
+                   const rows = {};
+                   for (const tr of document.querySelectorAll('.widget-html table tr')) {
+                       const cells = [...tr.querySelectorAll('td')].map(
+                           td => td.innerText.replace(/\\s+/g, ' ').trim());
+                       if (cells.length == 3) rows[cells[0]] = [cells[1], cells[2]];
+                   }
+                   return ['W', 'x'].every(name => rows[name]
+                       && rows[name][0] == want[name][0] && rows[name][1] == want[name][1]);
+               }""", arg=expected, timeout=SLOW)
+        page.wait_for_function(KERNEL_IDLE, timeout=SLOW)
+        time.sleep(1)                      # any late message from the page would land now
+        readouts = page.locator(".widget-slider .widget-readout").all_text_contents()
+        assert [r.replace("\u2212", "-").strip() for r in readouts] == [
+            "0.10", "0.50", "-0.30", "0.80", "0.50", "0.40"]
