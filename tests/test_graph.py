@@ -194,35 +194,7 @@ def test_lesson02_expanded_and_collapsed_agree_exactly_enough():
     assert len(expanded.gates()) == 8 and len(collapsed.gates()) == 5
 
 
-# ---- lesson 04: ||W x||^2 --------------------------------------------------------
-
-W04 = [[0.1, 0.5], [-0.3, 0.8]]
-X04 = [0.2, 0.4]
-
-
-def lesson04_graphs():
-    W, x = bp.inputs("W x")
-    return {"parse": bp.parse("sum((W @ x) ** 2)"), "operators": bp.Graph(bp.sum((W @ x) ** 2))}
-
-
-@pytest.mark.parametrize("path", ["parse", "operators"])
-def test_lesson04_numbers(path):
-    g = lesson04_graphs()[path]
-    f = g.forward(W=W04, x=X04)
-    assert isinstance(f, float) and f == pytest.approx(0.116, abs=1e-12)
-    grads = g.backward()
-    assert grads["W"].shape == (2, 2) and grads["x"].shape == (2,)
-    np.testing.assert_allclose(grads["W"], [[0.088, 0.176], [0.104, 0.208]], atol=1e-12)
-    np.testing.assert_allclose(grads["x"], [-0.112, 0.636], atol=1e-12)
-    # q = W x = [0.22, 0.26]; its gradient is 2q = [0.44, 0.52]
-    power = g.output.inputs[0]
-    q = power.inputs[0]
-    assert q.gate.name == "matmul"
-    np.testing.assert_allclose(q.value, [0.22, 0.26], atol=1e-12)
-    np.testing.assert_allclose(q.grad, [0.44, 0.52], atol=1e-12)
-    # @ and sum are not elementwise: no local gradient on their edges
-    assert q.local_gradients is None and g.output.local_gradients is None
-    assert all(e.local is None for e in g.edges if e.target.gate.name in ("matmul", "sum"))
+# The lecture's ||W x||^2 (lesson 04) is tested in test_jacobian.py.
 
 
 # ---- fan-out ---------------------------------------------------------------------

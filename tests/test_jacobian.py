@@ -44,13 +44,17 @@ def test_lecture_norm_of_Wx(path):
     g = lecture_graphs()[path]
     f = g.forward(W=W_LECTURE, x=X_LECTURE)
     grads = g.backward()
-    assert f == pytest.approx(0.116, abs=1e-12)
+    assert isinstance(f, float) and f == pytest.approx(0.116, abs=1e-12)
+    assert grads["W"].shape == (2, 2) and grads["x"].shape == (2,)
     np.testing.assert_allclose(grads["W"], [[0.088, 0.176], [0.104, 0.208]], atol=1e-12)
     np.testing.assert_allclose(grads["x"], [-0.112, 0.636], atol=1e-12)
     # the intermediate q = W x and its gradient 2q, read off the matmul node
     (q_node,) = [node for node in g.gates() if node.gate.name == "matmul"]
     np.testing.assert_allclose(q_node.value, [0.22, 0.26], atol=1e-12)
     np.testing.assert_allclose(q_node.grad, [0.44, 0.52], atol=1e-12)
+    # @ and sum are not elementwise: no local gradient on their edges
+    assert q_node.local_gradients is None and g.output.local_gradients is None
+    assert all(e.local is None for e in g.edges if e.target.gate.name in ("matmul", "sum"))
 
 
 def test_lecture_gradients_match_hand_formulas_for_random_W_and_x():
