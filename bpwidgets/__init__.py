@@ -19,11 +19,13 @@ from .collapse import Collapsed, collapse, expand, find_sigmoids
 from .functions import elu, exp, leaky_relu, log, max, relu, sigmoid, sum, tanh
 from .graph import Edge, Graph, Node, apply, constant, inputs
 from .jacobian import JacobianCost, compare_relu_jacobian, format_bytes, jacobian, jacobian_bytes
-from .labels import flow_roles
+from .labels import flow_roles, gate_symbol, node_text
+from .nudge import Nudge, nudge
 from .ops import OPS, Gate
 from .parse import ParseError, parse
 from .render import GraphvizMissing, Picture, SvgTemplate, draw, show
-from .steps import Prediction, Step, backward_steps, check_prediction
+from .predict import Prediction, Verdict, check_prediction, check_shape
+from .steps import Step, backward_steps
 
 __version__ = "0.1.0"
 
@@ -31,11 +33,12 @@ __version__ = "0.1.0"
 # hide Python's own max() and sum() (use them as bp.max and bp.sum).
 __all__ = [
     "BatchedGraph", "Collapsed", "Edge", "Gate", "GradCheck", "Graph", "GraphvizMissing",
-    "JacobianCost", "Node", "OPS", "ParseError", "Picture", "Prediction", "Step",
-    "SvgTemplate", "apply", "backward_steps", "check_prediction", "collapse",
+    "JacobianCost", "Node", "Nudge", "OPS", "ParseError", "Picture", "Prediction", "Step", "Verdict",
+    "SvgTemplate", "apply", "backward_steps", "check_prediction", "check_shape", "collapse",
     "compare_relu_jacobian", "constant", "datasets", "draw", "elu", "exp", "expand",
-    "explore", "find_sigmoids", "flow_roles", "format_bytes", "gradcheck", "inputs",
-    "jacobian", "jacobian_bytes", "leaky_relu", "log", "nn", "numerical_gradient", "parse",
+    "explore", "find_sigmoids", "flow_roles", "format_bytes", "gate_symbol", "gradcheck", "inputs",
+    "jacobian", "jacobian_bytes", "leaky_relu", "log", "nn", "node_text", "nudge",
+    "numerical_gradient", "parse",
     "rel_error", "relu", "show", "sigmoid", "tanh",
 ]
 

@@ -18,15 +18,18 @@ from .ops import Gate
 
 STEP = 1e-5          # h: small enough for accuracy, big enough for float64 round-off
 TOLERANCE = 1e-6     # a gradient passes if its relative error is below this
-# Gradients smaller than FLOOR are compared absolutely, not relatively: centered differences
-# are only accurate to about h^2 = 1e-10, so a true zero gradient (x**3 at 0) comes out as
-# 1e-10, which must not count as a 100 % error. With TOLERANCE 1e-6 this floor means
-# "relative error 1e-6, or absolute error 1e-8", like numpy.allclose's atol.
-FLOOR = 1e-2
+# Relative error is CS231n's |a - n| / max(|a| + |n|, floor), with a floor that size cannot
+# hide behind: a gate wrong by 2x is 33% wrong whether its gradients are 1 or 1e-9. Only the
+# numerical gradient's own error needs room: centered differences are off by about h^2 (x**3
+# at 0 gives 1e-10 where the truth is 0) plus round-off. So where an entry looks wrong, the
+# check measures that error bar (the same difference with 2h, and the size of f) and lets the
+# floor be the error bar over the tolerance: a gap inside the error bar is no evidence.
+TINY = np.finfo(float).tiny
+ROUND_OFF = 10 * np.finfo(float).eps      # relative round-off allowed in each f(x +- h)
 
 
-def rel_error(analytic, numerical, floor=FLOOR):
-    """|a - n| / max(|a| + |n|, floor), entry by entry."""
+def rel_error(analytic, numerical, floor=TINY):
+    """|a - n| / max(|a| + |n|, floor), entry by entry (CS231n's relative error)."""
     a, n = np.asarray(analytic, dtype=float), np.asarray(numerical, dtype=float)
     return np.abs(a - n) / np.maximum(np.abs(a) + np.abs(n), floor)
 
@@ -46,6 +49,19 @@ def numerical_gradient(f, x, h=STEP):
     return grad
 
 
+def error_bar(f, x, index, h, estimate):
+    """How far the centered difference at ``index`` may be from the truth: the change
+    when h doubles (truncation error grows as h^2, so this bounds it) plus round-off."""
+    x = np.array(x, dtype=float)
+    saved = x[index]
+    x[index] = saved + 2 * h
+    up = f(x)
+    x[index] = saved - 2 * h
+    down = f(x)
+    wide = (up - down) / (4 * h)
+    return abs(wide - estimate) + ROUND_OFF * max(abs(up), abs(down)) / h
+
+
 @dataclass
 class GradCheck:
     """The result of a gradient check: ``.ok``, ``.max_rel_error`` and a ``.verdict``."""
@@ -57,6 +73,7 @@ class GradCheck:
     tolerance: float = TOLERANCE
     subject: str = ""       # what was checked, e.g. "MyMultiply gate" (named in the verdict)
     kinks: list = field(default_factory=list, repr=False)   # notes on gates at a kink
+    failure: str = field(default="", repr=False)   # why a learner's gate could not be run
 
     def __repr__(self):
         return f"GradCheck(ok={self.ok}, max_rel_error={self.max_rel_error:.1e})"
@@ -77,6 +94,9 @@ class GradCheck:
             return (f"PASS: {who}{these} {names} match{'es' if len(self.analytic) == 1 else ''} "
                     "the numerical gradient "
                     f"(max relative error {self.max_rel_error:.1e} < {self.tolerance:.0e})")
+        if self.failure:
+            return (f"FAIL: {who}it could not be run, so nothing was compared.\n"
+                    f"  {self.failure}\n  hint: {_failure_hint(self.failure)}")
         lines = [f"FAIL: {who}max relative error {self.max_rel_error:.1e} "
                  f"(tolerance {self.tolerance:.0e}); analytic = backprop, "
                  "numerical = centered differences"]
@@ -97,9 +117,25 @@ class GradCheck:
                              f"relative error {e[i]:.1e}")
             if len(bad) > 5:
                 lines.append(f"    ... and {len(bad) - 5} more")
-        lines.extend(self._swap_hints())
+        lines.extend(self._swap_hints() or self._factor_hints())
         lines.extend(f"  note: {kink}" for kink in self.kinks)
         return "\n".join(lines)
+
+    def _factor_hints(self):
+        """A rule off by a constant factor (x**2 without its 2): every wrong entry of an input
+        has the same ratio backprop / numerical."""
+        hints = []
+        for name, err in self.errors.items():
+            bad = np.atleast_1d(err) > self.tolerance
+            a = np.atleast_1d(self.analytic[name])[bad]
+            n = np.atleast_1d(self.numerical[name])[bad]
+            if len(a) == 0 or np.any(n == 0) or np.any(a == 0):
+                continue
+            ratio = a / n
+            if np.allclose(ratio, ratio[0], rtol=1e-4) and abs(ratio[0] - 1) > 1e-3:
+                hints.append(f"  hint: backprop's {name} is {ratio[0]:.3g} times the numerical "
+                             "one in every wrong entry: a constant factor is off")
+        return hints
 
     def _swap_hints(self):
         """The classic mistake in a multiply gate: each input gets the other's gradient."""
@@ -142,11 +178,17 @@ def gradcheck(target, *args, tolerance=TOLERANCE, h=STEP, seed=0, **inputs):
     else:
         raise TypeError(f"gradcheck checks a Graph or a Gate, got {type(target).__name__}")
 
-    out = graph.forward(**inputs)
-    upstream = None
-    if np.ndim(out) != 0:
-        upstream = np.random.default_rng(seed).standard_normal(np.shape(out))
-    analytic = graph.backward(upstream)
+    try:
+        out = graph.forward(**inputs)
+        upstream = None
+        if np.ndim(out) != 0:
+            upstream = np.random.default_rng(seed).standard_normal(np.shape(out))
+        analytic = graph.backward(upstream)
+    except Exception as error:
+        if not _learners_gates(graph):
+            raise
+        return GradCheck(False, float("inf"), {}, {}, {}, tolerance, subject,
+                         failure=f"{error}")     # the learner's own gate did not run
 
     def f(values):
         value = graph.forward(**values)
@@ -161,14 +203,45 @@ def gradcheck(target, *args, tolerance=TOLERANCE, h=STEP, seed=0, **inputs):
             return f(values)
 
         numerical[name] = numerical_gradient(f_of, inputs[name], h)
+        errors[name] = _errors(f_of, inputs[name], analytic[name], numerical[name], h,
+                               tolerance)
         if np.ndim(analytic[name]) == 0:
-            numerical[name] = float(numerical[name])
-        errors[name] = rel_error(analytic[name], numerical[name])
+            numerical[name], errors[name] = float(numerical[name]), float(errors[name])
     graph.forward(**inputs)          # leave the graph at the checked point
     graph.backward(upstream)
     worst = max((float(np.max(e)) for e in errors.values()), default=0.0)
     return GradCheck(worst < tolerance, worst, analytic, numerical, errors, tolerance, subject,
                      _kinks(graph))
+
+
+def _errors(f, x, analytic, numerical, h, tolerance):
+    """Relative errors; an entry that looks wrong gets the floor of its error bar."""
+    errors = np.atleast_1d(rel_error(analytic, numerical)).astype(float)
+    a, n = np.atleast_1d(analytic), np.atleast_1d(numerical)
+    for index in np.argwhere(errors > tolerance):
+        i = tuple(index)
+        where = i if np.ndim(x) else ()
+        bar = error_bar(f, x, where, h, n[i])
+        errors[i] = rel_error(a[i], n[i], floor=2 * bar / tolerance)
+    return errors.reshape(np.shape(analytic))
+
+
+def _failure_hint(message):
+    """What to do next when a learner's gate fails to run (the message says where)."""
+    if "forward returned None" in message:
+        return "forward must end with return: the gate's output."
+    if "backward must return" in message:
+        return ("backward must return one gradient per input, in the order of forward's "
+                "parameters, as a tuple.")
+    if "shape" in message:
+        return "each gradient has the shape of the input it belongs to."
+    return "read the error above: it names the gate, the pass (forward or backward) and the cause."
+
+
+def _learners_gates(graph):
+    """The gates in ``graph`` that a learner wrote (not from the kit's own modules)."""
+    return [node.gate for node in graph.gates()
+            if not type(node.gate).__module__.startswith("bpwidgets.")]
 
 
 def _kinks(graph):

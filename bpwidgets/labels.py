@@ -157,6 +157,17 @@ PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "matmul": 2, "neg": 3, "po
 INFIX = {"add": " + ", "sub": " - ", "mul": "*", "div": "/", "matmul": " @ "}
 
 
+def node_text(graph, node, limit=40):
+    """A node written as a formula, the way the step captions write it: 'w0*x0 + w1*x1'.
+    (A formula longer than ``limit`` characters is named instead: 'the exp node n7'.)"""
+    return node_texts(graph, limit)[node]
+
+
+def gate_symbol(node):
+    """What a gate's circle shows, constants folded in: '*', 'exp', '+1', '1/x', '*-1'."""
+    return gate_label(node)[0]
+
+
 def node_texts(graph, limit=28, name_long=True):
     """{node: a short expression for it}, e.g. ``w0*x0 + w1*x1``; anything longer than
     ``limit`` characters (or built on such) is named by its symbol and id: ``the exp node n7``.

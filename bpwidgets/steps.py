@@ -10,10 +10,10 @@ gradient, and a caption with the arithmetic::
     backward_steps(g)[0].caption   # '1/x: local -1/1.37^2 = -0.53 × upstream 1.00 = -0.53'
     backward_steps(g)[2].caption   # 'exp: local e^-1 = 0.37 × upstream -0.53 = -0.20'
 
-Also ``check_prediction``: the learner guesses a gradient, the kit says whether it is right.
 Core module: numpy only. The steps only read what ``Graph.backward`` left on the nodes.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,24 +23,34 @@ from . import labels
 
 # ---- numbers as the lecture writes them -----------------------------------------------
 
-def fixed(value):
+def fixed(value, decimals=2):
     """A number as the pictures write it (``labels.format_number``): -0.5344 -> '-0.53',
-    8.3e-07 stays 8.3e-07; small arrays in brackets, their entries in one format."""
+    8.3e-07 stays 8.3e-07; small arrays in brackets, their entries in one format. Asked
+    for more than two decimals, it adds digits only where they show: fixed(2.0, 4) ->
+    '2.00', fixed(0.19661, 4) -> '0.1966', fixed(8.312e-07, 4) -> '8.312e-07'."""
     if np.ndim(value) == 0:
-        return labels.format_number(value)
+        text = labels.format_number(value)
+        if decimals <= 2 or not math.isfinite(value):
+            return text
+        if "e" in text:
+            return f"{float(value):.{decimals - 1}e}"
+        text = f"{float(value):.{decimals}f}"
+        while text.endswith("0") and len(text.partition(".")[2]) > 2:
+            text = text[:-1]
+        return text
     if np.size(value) <= 4:
-        texts = labels.format_numbers(value)
+        texts = labels.format_numbers(value, decimals)
         if np.ndim(value) == 1:
             return "[" + " ".join(texts) + "]"
         return "[" + " ".join("[" + " ".join(row) + "]" for row in texts) + "]"
     return f"<array of shape {np.shape(value)}>"
 
 
-def short(value):
+def short(value, decimals=2):
     """A number inside a formula, trailing zeros dropped: -1.0 -> '-1', 1.3679 -> '1.37'."""
     if np.ndim(value) != 0:
-        return fixed(value)
-    text = fixed(value)
+        return fixed(value, decimals)
+    text = fixed(value, decimals)
     if "e" in text or "." not in text:
         return text
     text = text.rstrip("0").rstrip(".")
@@ -52,9 +62,9 @@ def short(value):
 # gradient, or None when the local gradient is a plain constant (1, -1) that says it all.
 # Only scalars get formulas; arrays show their local gradient's numbers.
 
-def par(value):
+def par(value, decimals=2):
     """``short`` in brackets when negative, for a base or a factor: (-0.76)^2."""
-    text = short(value)
+    text = short(value, decimals)
     return f"({text})" if text.startswith("-") else text
 
 
@@ -71,25 +81,25 @@ def _value(node, i):
 
 
 LOCAL_FORMULAS = {
-    "add": lambda node, i, texts: None,
-    "sub": lambda node, i, texts: None,
-    "neg": lambda node, i, texts: None,
-    "mul": lambda node, i, texts: _other(node, i, texts),
-    "div": lambda node, i, texts: (f"1/{short(_value(node, 1))}" if i == 0 else
-                                   f"-{par(_value(node, 0))}/{par(_value(node, 1))}^2"),
-    "max": lambda node, i, texts: ("wins the max" if node.gate.local_gradients()[i] else
-                                   "loses the max"),
-    "pow": lambda node, i, texts: (f"{short(node.gate.exponent)}*{par(_value(node, 0))}"
-                                   + ("" if node.gate.exponent == 2 else
-                                      f"^{short(node.gate.exponent - 1)}")),
-    "exp": lambda node, i, texts: f"e^{short(_value(node, 0))}",
-    "log": lambda node, i, texts: f"1/{short(_value(node, 0))}",
-    "sigmoid": lambda node, i, texts: f"(1-{short(node.value)})*{short(node.value)}",
-    "tanh": lambda node, i, texts: f"1-{par(node.value)}^2",
-    "relu": lambda node, i, texts: "input > 0" if _value(node, 0) > 0 else "input <= 0",
-    "leaky_relu": lambda node, i, texts: "input > 0" if _value(node, 0) > 0 else "input <= 0",
-    "elu": lambda node, i, texts: ("input > 0" if _value(node, 0) > 0 else
-                                   f"{short(node.gate.alpha)}*e^{short(_value(node, 0))}"),
+    "add": lambda node, i, texts, d: None,
+    "sub": lambda node, i, texts, d: None,
+    "neg": lambda node, i, texts, d: None,
+    "mul": lambda node, i, texts, d: _other(node, i, texts),
+    "div": lambda node, i, texts, d: (f"1/{short(_value(node, 1), d)}" if i == 0 else
+                                      f"-{par(_value(node, 0), d)}/{par(_value(node, 1), d)}^2"),
+    "max": lambda node, i, texts, d: ("wins the max" if node.gate.local_gradients()[i] else
+                                      "loses the max"),
+    "pow": lambda node, i, texts, d: (f"{short(node.gate.exponent, d)}*{par(_value(node, 0), d)}"
+                                      + ("" if node.gate.exponent == 2 else
+                                         f"^{short(node.gate.exponent - 1, d)}")),
+    "exp": lambda node, i, texts, d: f"e^{short(_value(node, 0), d)}",
+    "log": lambda node, i, texts, d: f"1/{short(_value(node, 0), d)}",
+    "sigmoid": lambda node, i, texts, d: f"(1-{short(node.value, d)})*{short(node.value, d)}",
+    "tanh": lambda node, i, texts, d: f"1-{par(node.value, d)}^2",
+    "relu": lambda node, i, texts, d: "input > 0" if _value(node, 0) > 0 else "input <= 0",
+    "leaky_relu": lambda node, i, texts, d: "input > 0" if _value(node, 0) > 0 else "input <= 0",
+    "elu": lambda node, i, texts, d: ("input > 0" if _value(node, 0) > 0 else
+                                      f"{short(node.gate.alpha, d)}*e^{short(_value(node, 0), d)}"),
 }
 """op name -> formula of its local gradient. Every elementwise op of ``OPS`` is here (a test
 checks it); a learner's own gate, or a collapsed one, shows its local gradient's value."""
@@ -98,18 +108,18 @@ checks it); a learner's own gate, or a collapsed one, shows its local gradient's
 WORDED = ("max", "relu", "leaky_relu")
 
 
-def local_text(node, i, texts):
+def local_text(node, i, texts, decimals=2):
     """'e^-1 = 0.37', '1', '-1/1.37^2 = -0.53', '1 (input > 0)': the local gradient, said."""
     local = node.gate.local_gradients()[i]
     formula = None
     rule = LOCAL_FORMULAS.get(node.gate.name)
     if rule is not None and np.ndim(local) == 0 and np.ndim(node.value) == 0:
-        formula = rule(node, i, texts)
+        formula = rule(node, i, texts, decimals)
     if formula is None:
-        return short(local)
+        return short(local, decimals)
     if node.gate.name in WORDED or (node.gate.name == "elu" and formula == "input > 0"):
-        return f"{short(local)} ({formula})"
-    return f"{formula} = {fixed(local)}"
+        return f"{short(local, decimals)} ({formula})"
+    return f"{formula} = {fixed(local, decimals)}"
 
 
 # ---- the steps -------------------------------------------------------------------------
@@ -150,27 +160,82 @@ def backward_steps(graph):
                            "values and gradients they left on the nodes")
     texts = labels.node_texts(graph)
     hidden, folded = labels.hidden_nodes(graph)    # drawn inside a gate: no step of their own
+    arrived = {}        # node -> the gradients that reached it so far, in order (fan-outs add)
     steps = []
     for node in reversed(graph.nodes):
         if node.gate is None or node in hidden:
             continue
         symbol = labels.gate_label(node)[0]
-        edges = tuple(_edge_step(node, i, texts) for i, source in enumerate(node.inputs)
-                      if (node, i) not in folded and source not in hidden)
+        slots = [i for i, source in enumerate(node.inputs)
+                 if (node, i) not in folded and source not in hidden]
+        edges = _edge_steps(node, slots, texts)
         caption = f"{symbol}: {_say(node, edges)}"
+        for edge in edges:
+            arrived.setdefault(edge.source, []).append(edge.downstream)
+        for source in dict.fromkeys(edge.source for edge in edges):
+            parts = arrived[source]
+            if len(parts) > 1 and len(parts) == len(graph.consumers[source]):
+                caption += f"; {_fork_sum(texts[source], parts, source.grad)}"
         steps.append(Step(len(steps) + 1, node, graph.node_id(node), symbol, edges, caption))
     return steps
 
 
-def _edge_step(node, i, texts):
+# ---- arithmetic that checks out as printed ---------------------------------------------
+# The lecture rounds everything to two decimals, and then 2 × 0.20 = 0.39 reads as a slip.
+# A caption keeps the result at two decimals where it can and gives the operands the extra
+# digits the arithmetic needs, as one would by hand: 2 × 0.197 = 0.39.
+PRECISIONS = [(d, d + extra) for d in range(2, 9) for extra in range(0, 4)]
+"""(decimals of the result, decimals of the operands), tried in this order."""
+
+
+def checks_out(texts, combine):
+    """Do the printed operands, combined exactly, give the printed result to its last
+    digit? ``texts`` are the operands' texts, then the result's: ('2.00', '0.20', '0.39')
+    does not check out (2 × 0.20 = 0.40); ('2.00', '0.197', '0.39') does."""
+    from .predict import typed
+    *operands, result = (typed(text) for text in texts)
+    exact = combine([t.value for t in operands])
+    return abs(exact - result.value) < result.half_unit * (1 - 1e-9)   # no tie: 0.315 is no 0.31
+
+
+def _edge_steps(node, slots, texts):
+    """The gate's edge steps, all at one precision: the first of PRECISIONS at which every
+    edge's local × upstream = downstream checks out as printed."""
+    for precision in PRECISIONS:
+        made = [_edge_step(node, i, texts, *precision) for i in slots]
+        if all(ok for _, ok in made):
+            break
+    return tuple(edge for edge, _ in made)
+
+
+def _edge_step(node, i, texts, d=2, d_operands=2):
+    """(EdgeStep, does its arithmetic check out as printed)."""
     source = node.inputs[i]
     upstream, downstream = node.grad, node.downstream[i]
     local = node.local_gradients[i] if node.local_gradients is not None else None
-    if local is not None:
-        text = f"local {local_text(node, i, texts)} × upstream {fixed(upstream)} = {fixed(downstream)}"
-    else:
+    ok = True
+    if local is None:
         text = f"{_non_elementwise(node, i, texts)} = {fixed(downstream)}"
-    return EdgeStep(source, i, texts[source], local, upstream, downstream, text)
+    else:
+        numbers = [short(local, d_operands), fixed(upstream, d_operands), fixed(downstream, d)]
+        text = (f"local {local_text(node, i, texts, d_operands)} × upstream {numbers[1]} = "
+                f"{numbers[2]}")
+        if np.ndim(local) == 0 and np.ndim(upstream) == 0 and np.ndim(downstream) == 0:
+            ok = checks_out(numbers, lambda ops: ops[0] * ops[1])
+    return EdgeStep(source, i, texts[source], local, upstream, downstream, text), ok
+
+
+def _fork_sum(name, parts, total):
+    """'x gets 1.00 - 4.00 = -3.00 in all: gradients add at a fork'."""
+    if any(np.ndim(part) != 0 for part in parts):
+        return f"{_bracket(name)} gets the sum of its {len(parts)} gradients: they add at a fork"
+    for d, d_operands in PRECISIONS:
+        numbers = [fixed(part, d_operands) for part in parts] + [fixed(total, d)]
+        if checks_out(numbers, sum):
+            break
+    terms = numbers[0] + "".join(f" - {n[1:]}" if n.startswith("-") else f" + {n}"
+                                 for n in numbers[1:-1])
+    return f"{_bracket(name)} gets {terms} = {numbers[-1]} in all: gradients add at a fork"
 
 
 def _non_elementwise(node, i, texts):
@@ -199,80 +264,3 @@ def _say(node, edges):
 
 def _bracket(text):
     return f"({text})" if " " in text and not text.startswith("the ") else text
-
-
-# ---- predict, then check ---------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Prediction:
-    """The verdict on a learner's guess of a gradient: ``ok``, the guess, the true value."""
-    name: str
-    guess: object
-    actual: object
-    ok: bool
-    hint: str = ""
-
-    def __repr__(self):
-        said = f"you predicted df/d{self.name} = {short(self.guess)}"
-        if self.ok:
-            return f"RIGHT: {said}; the graph gives {fixed(self.actual)}."
-        # the answer stays hidden (it is in .actual), so the learner can try again
-        return f"NOT YET: {said}, which is not it. Hint: {self.hint}"
-
-    __str__ = __repr__
-
-
-def check_prediction(graph, name, guess, tolerance=0.01, **inputs):
-    """Is ``guess`` the gradient of the output with respect to ``name``?
-
-    ``name`` is an input name or a node id ('n4'). With ``inputs``, the graph runs forward
-    and backward at them first; otherwise it uses the last backward. A guess counts as
-    right within ``tolerance`` (or 2% of the answer): the lecture rounds to two decimals.
-
-    >>> check_prediction(parse("(x + y) * z"), "x", -4, x=-2, y=5, z=-4)
-    RIGHT: you predicted df/dx = -4; the graph gives -4.00.
-    """
-    if inputs:
-        graph.forward(**inputs)
-        graph.backward()
-    elif not graph.backward_done:
-        raise RuntimeError("check_prediction needs the inputs (x=..., y=...) or a graph "
-                           "after forward() and backward()")
-    node = _find(graph, name)
-    actual = node.grad
-    guess_array = np.asarray(guess, dtype=float)
-    if guess_array.shape != np.shape(actual):
-        raise ValueError(f"the gradient of {name} has shape {np.shape(actual)}, but the "
-                         f"guess has shape {guess_array.shape}")
-    ok = _close(guess_array, actual, tolerance)
-    hint = "" if ok else _hint(guess_array, node, tolerance)
-    return Prediction(name, guess, actual, bool(ok), hint)
-
-
-def _find(graph, name):
-    if name in graph.inputs:
-        return graph.inputs[name]
-    for node in graph.nodes:
-        if graph.node_id(node) == name:
-            return node
-    raise ValueError(f"no input or node named {name!r}: inputs are "
-                     f"{', '.join(graph.inputs) or 'none'}, node ids n0..n{len(graph.nodes) - 1}")
-
-
-def _close(guess, actual, tolerance):
-    return bool(np.all(np.abs(guess - actual) <= np.maximum(tolerance, 0.02 * np.abs(actual))))
-
-
-def _hint(guess, node, tolerance):
-    actual = node.grad
-    if _close(-guess, actual, tolerance):
-        return "the size is right, the sign is flipped."
-    if np.all(actual == 0):
-        return ("follow the path back from the output gate by gate: which input did "
-                "each max pass the gradient on to, and is each relu on the way on?")
-    if _close(guess, node.value, tolerance) and not _close(node.value, actual, tolerance):
-        return "that is the node's value from the forward pass, not its gradient."
-    if np.all(guess == 0):
-        return "the gradient is not zero here: some of the output flows back to it."
-    return ("multiply local gradient × upstream gradient at each gate on the way back "
-            "from the output, and add over every path.")

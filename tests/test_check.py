@@ -16,7 +16,9 @@ def test_rel_error_by_hand():
     assert bp.rel_error(0.0, 0.0) == 0.0
     # below the floor the error is absolute / floor, not 100 %
     assert bp.rel_error(0.0, 1e-9, floor=1e-6) == pytest.approx(1e-3)
-    assert bp.rel_error(0.0, 1e-9) == pytest.approx(1e-9 / bp.check.FLOOR)
+    # with no floor given, size cannot hide an error: 0 against 1e-9 is 100 % wrong
+    assert bp.rel_error(0.0, 1e-9) == pytest.approx(1.0)
+    assert bp.rel_error(2e-9, 1e-9) == pytest.approx(1 / 3)
     np.testing.assert_allclose(bp.rel_error([1.0, 2.0], [1.0, 2.2]), [0.0, 0.2 / 4.2])
 
 
@@ -241,3 +243,111 @@ def test_a_failure_at_a_kink_says_so_and_a_smooth_point_has_no_note():
     assert not tie.ok and "(max)" in tie.verdict and "kink" in tie.verdict
     smooth = bp.gradcheck(g, x=0.5, y=2.0)
     assert smooth.ok and "kink" not in smooth.verdict
+
+
+# ---- verdicts that catch the classic mistakes (issue 8) -------------------------------
+
+class Scaled(bp.Gate):
+    """f(x) = k x^2 with backward scaled by `wrong` (1 is right)."""
+    def __init__(self, k=1.0, wrong=1.0):
+        self.k, self.wrong = k, wrong
+
+    def forward(self, x):
+        self.x = x
+        return self.k * x * x
+
+    def backward(self, upstream):
+        return (self.wrong * 2 * self.k * self.x * upstream,)
+
+
+class RightMultiply(bp.Gate):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, upstream):
+        return upstream * self.b, upstream * self.a
+
+
+class UnswappedMultiply(RightMultiply):
+    def backward(self, upstream):
+        return upstream * self.a, upstream * self.b
+
+
+class SquareWithoutItsTwo(bp.Gate):
+    def forward(self, x):
+        self.x = x
+        return x ** 2
+
+    def backward(self, upstream):
+        return (self.x * upstream,)
+
+
+class RightMax(bp.Gate):
+    def forward(self, a, b):
+        self.a_wins = a > b
+        return max(a, b)
+
+    def backward(self, upstream):
+        return (upstream, 0.0) if self.a_wins else (0.0, upstream)
+
+
+class MaxToTheSmaller(RightMax):
+    def backward(self, upstream):
+        return (0.0, upstream) if self.a_wins else (upstream, 0.0)
+
+
+class Stub(bp.Gate):
+    def forward(self, a, b):
+        ...
+
+    def backward(self, upstream):
+        ...
+
+
+def test_size_cannot_hide_a_wrong_gradient():
+    # gradients near 1e-9: a factor of 2 is a 33 % relative error, whatever the scale
+    wrong = bp.gradcheck(Scaled(k=1e-9, wrong=2.0), 0.5)
+    assert not wrong.ok and wrong.max_rel_error == pytest.approx(1 / 3, rel=1e-3)
+    assert "2 times the numerical one" in wrong.verdict
+    right = bp.gradcheck(Scaled(k=1e-9), 0.5)
+    assert right.ok, right.verdict
+    assert bp.gradcheck(Scaled(k=1e-9, wrong=2.0), np.array([0.5, -1.0, 2.0])).ok is False
+
+
+def test_the_classic_gate_mistakes_fail_and_the_right_gates_pass():
+    swapped = bp.gradcheck(UnswappedMultiply(), 3.0, -4.0)
+    assert not swapped.ok and "look swapped" in swapped.verdict
+    no_two = bp.gradcheck(SquareWithoutItsTwo(), 3.0)
+    assert not no_two.ok and "0.5 times the numerical one" in no_two.verdict
+    to_smaller = bp.gradcheck(MaxToTheSmaller(), 1.0, 2.0)
+    assert not to_smaller.ok
+    for gate, args in ((RightMultiply(), (3.0, -4.0)), (Scaled(), (3.0,)),
+                       (RightMax(), (1.0, 2.0)), (RightMax(), (2.0, 1.0))):
+        check = bp.gradcheck(gate, *args)
+        assert check.ok and check.verdict.startswith("PASS"), check.verdict
+
+
+def test_true_zero_gradients_pass_within_the_numerical_error_bar():
+    # centered differences give h^2 = 1e-10 for d(x^3)/dx at 0, where the truth is 0
+    assert bp.gradcheck(bp.parse("x ** 3"), x=0.0).ok
+    # f ~ 1000: round-off in f(x +- h) is about 1e-13, so 0 vs ~1e-8 is no evidence
+    assert bp.gradcheck(bp.parse("x*y + 1000*z"), x=1.0, y=0.0, z=3.0).ok
+    # but a kink still fails, with its note
+    kink = bp.gradcheck(bp.parse("relu(x)"), x=0.0)
+    assert not kink.ok and "kink" in kink.verdict
+
+
+def test_a_stub_gate_gets_a_fail_verdict_with_a_hint_not_a_traceback():
+    stub = bp.gradcheck(Stub(), 3.0, -4.0)
+    assert not stub.ok
+    lines = stub.verdict.splitlines()
+    assert lines[0] == "FAIL: Stub gate: it could not be run, so nothing was compared."
+    assert "did you forget the return?" in stub.verdict
+    assert lines[-1] == "  hint: forward must end with return: the gate's output."
+    a, b = bp.inputs("a b")
+    in_a_graph = bp.gradcheck(bp.Graph(Stub()(a + b, b)), a=1.0, b=2.0)
+    assert in_a_graph.verdict.startswith("FAIL")
+    # the kit's own gates still raise on bad input: the mistake is the caller's
+    with pytest.raises(ValueError, match="missing a value"):
+        bp.gradcheck(bp.parse("x * y"), x=1.0)

@@ -495,7 +495,8 @@ def show(graph, **draw_kwargs):
 
 def describe(graph, decimals=2):
     """'<Picture of (x + y) * z: 5 nodes, output -12.00; grads x -4.00, ...>'."""
-    what = graph.expression if graph.expression is not None else "a graph"
+    from ..graph import formula
+    what = graph.expression if graph.expression is not None else formula(graph)
     if len(what) > 50:
         what = what[:47] + "..."
     text = f"<Picture of {what}: {len(graph.nodes)} nodes"

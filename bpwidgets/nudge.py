@@ -1,0 +1,117 @@
+"""The gradient as sensitivity: nudge one input by h and watch the output move.
+
+Before any chain rule, a gradient says how much the output moves when an input does:
+
+    f(x + h) - f(x)  ~  df/dx * h        (for small h)
+
+``nudge`` measures both sides, so a learner sees them agree for a small h, and part for a
+large h on a curve, or when the nudge crosses a kink (relu at 0, a max tie)::
+
+    >>> nudge(parse("(x + y) * z"), "x", 0.1, x=-2, y=5, z=-4)
+    nudge x by h = 0.1: f moves from -12 to -12.4, by -0.4; df/dx × h = -4 × 0.1 = -0.4 (they agree)
+
+Core module: numpy only.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+AGREE = 1e-9        # relative gap below which the two sides count as equal (round-off)
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """One nudge: the output before and after, and the input's gradient at the start."""
+    name: str           # 'x', or 'W[0,1]' for an entry of an array input
+    h: float
+    before: float
+    after: float
+    grad: float         # df/dx at the starting point (by backprop)
+
+    @property
+    def change(self):
+        """Δf = f(x + h) - f(x): what really happened."""
+        return self.after - self.before
+
+    @property
+    def predicted(self):
+        """df/dx × h: what the gradient predicts."""
+        return self.grad * self.h
+
+    @property
+    def gap(self):
+        """How far the prediction is off: Δf - df/dx × h."""
+        return self.change - self.predicted
+
+    @property
+    def relative_gap(self):
+        """|gap| as a fraction of the size of the change (0 when they agree)."""
+        scale = max(abs(self.change), abs(self.predicted))
+        return 0.0 if scale == 0 else abs(self.gap) / scale
+
+    def __repr__(self):
+        n = _number
+        text = (f"nudge {self.name} by h = {n(self.h)}: f moves from {n(self.before)} to "
+                f"{n(self.after)}, by {n(self.change)}; df/d{self.name} × h = {n(self.grad)} × "
+                f"{n(self.h)} = {n(self.predicted)}")
+        if self.relative_gap <= AGREE:
+            return text + " (they agree)"
+        return text + f" (off by {n(self.gap)}, {100 * self.relative_gap:.2g}% of the change)"
+
+    __str__ = __repr__
+
+
+def nudge(graph, name, h, entry=None, **inputs):
+    """Move input ``name`` (or one ``entry`` of an array input) by ``h``; compare the change
+    of the output with gradient × h. With ``inputs``, start from them; otherwise from the
+    graph's last forward. The graph is left at the starting point, gradients included."""
+    if name not in graph.inputs:
+        raise ValueError(f"nudge: {name!r} is not an input of the graph (its inputs are "
+                         f"{', '.join(graph.inputs) or 'none'})")
+    if not np.isscalar(h) or not np.isfinite(h) or h == 0:
+        raise ValueError(f"nudge: h must be a nonzero finite number, got {h!r}")
+    if inputs:
+        start = dict(inputs)
+    elif graph.forward_done:
+        start = {n: node.value for n, node in graph.inputs.items()}
+    else:
+        raise RuntimeError("nudge needs the inputs (x=..., y=...) or a graph after forward()")
+    before = graph.forward(**start)
+    if np.ndim(before) != 0:
+        raise ValueError(f"nudge compares one output number; this graph's output has shape "
+                         f"{np.shape(before)}")
+    grad = _entry(graph.backward()[name], entry, name)
+    moved = dict(start)
+    value = np.array(start[name], dtype=float)
+    if entry is None and value.ndim:
+        raise ValueError(f"nudge: input {name!r} is an array of shape {value.shape}: say which "
+                         "entry to nudge, e.g. entry=(0, 1)")
+    if entry is None:
+        moved[name] = float(value) + h
+    else:
+        value[entry] += h
+        moved[name] = value
+    try:
+        after = graph.forward(**moved)
+    finally:
+        graph.forward(**start)
+        graph.backward()
+    label = name if entry is None else f"{name}[{','.join(map(str, np.atleast_1d(entry)))}]"
+    return Nudge(label, float(h), float(before), float(after), float(grad))
+
+
+def _entry(grad, entry, name):
+    if entry is None:
+        return grad
+    try:
+        return np.asarray(grad)[entry]
+    except (IndexError, TypeError):
+        raise ValueError(f"nudge: entry {entry!r} is not an entry of {name!r}, whose shape is "
+                         f"{np.shape(grad)}") from None
+
+
+def _number(x):
+    """Up to 6 significant digits, no trailing zeros: -12.4, 0.0025, 1e-06."""
+    text = f"{x:.6g}"
+    return "0" if text in ("-0", "0") else text

@@ -1,0 +1,262 @@
+"""Predict, then check: the learner guesses a gradient (or its shape), the kit gives a verdict.
+
+A guess is judged at the precision the student typed, the way a teacher marks it: for a
+true gradient of 0.04518, "0.05", "0.045" and "0.0452" are all right, "0.0474" is not,
+and a long number computed in Python (0.045176659730912) must agree to 1e-6. A verdict
+never states the answer it has not accepted: hints point at the method, not the number.
+
+    >>> check_prediction(parse("(x + y) * z"), "x", -4, x=-2, y=5, z=-4)
+    RIGHT: you predicted df/dx = -4; the graph gives -4.
+
+Core module: numpy only.
+"""
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+LONG = 7            # a guess with this many significant digits or more was computed, not typed
+RELATIVE = 1e-6     # ... and must then agree to this relative tolerance
+SLACK = 1e-9        # float round-off allowed on top of "half a unit of the last typed digit"
+NOT_WRITTEN = "write your prediction in place of None first, then run this cell again."
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A verdict in the kit's own words: ``ok`` and a text that starts RIGHT or NOT YET."""
+    ok: bool
+    text: str
+
+    def __repr__(self):
+        return self.text
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True, repr=False)
+class Prediction(Verdict):
+    """The verdict on a guess of a gradient. The true value is in ``.actual``, kept out of
+    the text until the guess is right, so the learner can try again."""
+    name: str = ""
+    guess: object = None
+    actual: object = None
+    hint: str = ""
+
+
+# ---- a number as the student typed it ----------------------------------------------------
+
+@dataclass(frozen=True)
+class Typed:
+    """A number and the precision it was written with: '0.045' -> (0.045, 3 decimals)."""
+    value: float
+    text: str
+    decimals: int       # places after the point (negative for 1e3-style numbers)
+    digits: int         # significant digits
+
+    @property
+    def half_unit(self):
+        """Half a unit of the last written digit: '0.045' means 0.0445 .. 0.0455."""
+        return 0.5 * 10.0 ** -self.decimals
+
+
+def typed(guess, what="the guess"):
+    """Read a guess (a number, or its text such as '0.0450') with its written precision.
+    A float's text is Python's shortest repr, which is what the student typed."""
+    if isinstance(guess, str):
+        text = guess.strip()
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"{what} {guess!r} is not a number: write it like -0.53 "
+                             "or 2e-3") from None
+    elif isinstance(guess, (bool, np.bool_)):
+        raise TypeError(f"{what} is {guess}, a yes/no value: write a number")
+    elif isinstance(guess, (int, np.integer)):
+        value, text = float(guess), str(int(guess))
+    else:
+        try:
+            value = float(guess)
+        except (TypeError, ValueError):
+            raise TypeError(f"{what} must be a number, got {type(guess).__name__}") from None
+        text = repr(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{what} is {text}: write a finite number")
+    mantissa, _, exponent = text.lower().lstrip("+-").partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    decimals = len(fraction) - (int(exponent) if exponent else 0)
+    digits = len((whole + fraction).lstrip("0")) or 1
+    return Typed(value, text, decimals, digits)
+
+
+def agrees(guess, actual):
+    """Is ``actual`` what the student meant by ``guess`` (a Typed), at its precision?"""
+    gap = abs(guess.value - actual)
+    if guess.digits >= LONG:
+        return gap <= RELATIVE * max(abs(actual), abs(guess.value)) + 1e-300
+    return gap <= guess.half_unit * (1 + SLACK) + 1e-300 and not too_coarse(guess, actual)
+
+
+def too_coarse(guess, actual):
+    """Written with fewer decimals than the answer's first significant digit needs: '0'
+    or '0.1' cannot say 0.0452 (the right digits would not even show)."""
+    if actual == 0 or guess.digits >= LONG:
+        return False
+    return guess.decimals < -math.floor(math.log10(abs(actual)))
+
+
+def shown(actual, guess=None):
+    """The true value with a digit more than the guess had (at least 4 significant)."""
+    digits = 4 if guess is None else min(max(4, guess.digits + 1), 12)
+    text = f"{actual:.{digits}g}"
+    return "0" if float(text) == 0 else text
+
+
+# ---- check a gradient ----------------------------------------------------------------------
+
+def check_prediction(graph, name, guess, upstream=None, **inputs):
+    """Is ``guess`` the gradient of the output with respect to ``name``?
+
+    ``name`` is an input name or a node id ('n4'). With ``inputs``, the graph runs forward
+    and backward at them first (``upstream`` is handed to backward, for an array output);
+    otherwise it uses the last backward. ``guess`` may be a number, its text ('0.0450'),
+    a list or an array (each entry judged at its own written precision), or None (not
+    written yet). Returns a ``Prediction``: RIGHT, or NOT YET with a hint.
+
+    >>> check_prediction(parse("(x + y) * z"), "z", "3.0", x=-2, y=5, z=-4)
+    RIGHT: you predicted df/dz = 3.0; the graph gives 3.
+    """
+    _run(graph, upstream, inputs, "check_prediction")
+    node = _find(graph, name)
+    actual = node.grad
+    said = f"you predicted df/d{name}"
+    if guess is None:
+        return Prediction(False, f"NOT YET: {NOT_WRITTEN}", name, guess, actual)
+    if np.ndim(actual) == 0 and np.ndim(guess) == 0:
+        return _judge_number(name, guess, float(actual), node, said)
+    return _judge_array(name, guess, np.asarray(actual, dtype=float), node, said)
+
+
+def _judge_number(name, guess, actual, node, said):
+    typed_guess = typed(guess)
+    said = f"{said} = {typed_guess.text}"
+    if agrees(typed_guess, actual):
+        return Prediction(True, f"RIGHT: {said}; the graph gives {shown(actual, typed_guess)}.",
+                          name, guess, actual)
+    hint = _hint(typed_guess, actual, node)
+    return Prediction(False, f"NOT YET: {said}, which is not it. Hint: {hint}",
+                      name, guess, actual, hint)
+
+
+def _judge_array(name, guess, actual, node, said):
+    entries = np.asarray(guess, dtype=object)
+    if entries.shape != actual.shape:
+        hint = (f"your guess has shape {entries.shape}; a gradient has the shape of what it "
+                f"is the gradient of, so compare it with the shape of {name} itself.")
+        return Prediction(False, f"NOT YET: {said} an array of shape {entries.shape}, which "
+                                 f"cannot be it. Hint: {hint}", name, guess, actual, hint)
+    wrong = []
+    for index in np.ndindex(actual.shape):
+        entry = typed(entries[index], f"entry {list(index)} of the guess")
+        if not agrees(entry, float(actual[index])):
+            wrong.append(index)
+    if not wrong:
+        graph_gives = (f"the graph's {_array_text(actual)}" if actual.size <= 6 else
+                       f"all {actual.size} entries of the graph's gradient")
+        return Prediction(True, f"RIGHT: {said}; every entry agrees with {graph_gives}.",
+                          name, guess, actual)
+    where = ", ".join(str(list(index)) for index in wrong[:4]) + (" ..." if len(wrong) > 4 else "")
+    count = f"{len(wrong)} of {actual.size} entries"
+    hint = ("check each entry's chain of local gradients × upstream; with matrices, let the "
+            "shapes tell you which factor is transposed and on which side it goes.")
+    return Prediction(False, f"NOT YET: {said}; {count} are not it ({where}). Hint: {hint}",
+                      name, guess, actual, hint)
+
+
+def _array_text(values):
+    return np.array2string(np.asarray(values), precision=4, separator=", ",
+                           suppress_small=True).replace("\n", "")
+
+
+def _negated(guess):
+    text = guess.text[1:] if guess.text.startswith("-") else "-" + guess.text.lstrip("+")
+    return replace(guess, value=-guess.value, text=text)
+
+
+def _hint(guess, actual, node):
+    """What to look at, without the number: sign, value-for-gradient, zero, precision."""
+    value = node.value
+    if guess.value != 0 and agrees(_negated(guess), actual):
+        return "the size is right, the sign is flipped."
+    if np.ndim(value) == 0 and agrees(guess, float(value)) and not agrees(guess, actual):
+        return "that is the node's value from the forward pass, not its gradient."
+    if actual == 0:
+        return ("follow the path back from the output gate by gate: which input did "
+                "each max pass the gradient on to, and is each relu on the way on?")
+    if guess.value == 0:
+        return "the gradient is not zero here: some of the output flows back to it."
+    if too_coarse(guess, actual) and abs(guess.value - actual) <= guess.half_unit:
+        return f"{guess.text} is too coarse to judge: write more digits."
+    return ("multiply local gradient × upstream gradient at each gate on the way back "
+            "from the output, and add over every path.")
+
+
+# ---- check a shape -------------------------------------------------------------------------
+
+def check_shape(graph, name, guess, **inputs):
+    """Is ``guess`` (a tuple such as (5, 10)) the shape of d output / d ``name``?
+
+    With ``inputs`` the graph runs forward first (the shapes come from the values).
+    """
+    if inputs:
+        graph.forward(**inputs)
+    elif not graph.forward_done:
+        raise RuntimeError("check_shape needs the inputs (W=..., X=...) or a graph after "
+                           "forward()")
+    node = _find(graph, name)
+    actual = tuple(np.shape(node.value))
+    if guess is None:
+        return Verdict(False, f"NOT YET: {NOT_WRITTEN}")
+    shape = _as_shape(guess)
+    said = f"you predicted that df/d{name} has shape {shape}"
+    if shape == actual:
+        return Verdict(True, f"RIGHT: {said}; so it does.")
+    return Verdict(False, f"NOT YET: {said}, which is not it. Hint: the shape rule: a gradient "
+                          "has the shape of what it is the gradient of.")
+
+
+def _as_shape(guess):
+    if isinstance(guess, (int, np.integer)) and not isinstance(guess, bool):
+        return (int(guess),)
+    try:
+        shape = tuple(guess)
+    except TypeError:
+        raise TypeError(f"a shape is a tuple of whole numbers such as (5, 10), got "
+                        f"{guess!r}") from None
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0
+               for n in shape):
+        raise TypeError(f"a shape is a tuple of whole numbers such as (5, 10), got {guess!r}")
+    return tuple(int(n) for n in shape)
+
+
+# ---- shared ----------------------------------------------------------------------------------
+
+def _run(graph, upstream, inputs, who):
+    if inputs:
+        graph.forward(**inputs)
+        graph.backward(upstream)
+    elif upstream is not None:
+        raise ValueError(f"{who}: upstream= needs the inputs too (x=..., y=...)")
+    elif not graph.backward_done:
+        raise RuntimeError(f"{who} needs the inputs (x=..., y=...) or a graph after "
+                           "forward() and backward()")
+
+
+def _find(graph, name):
+    if name in graph.inputs:
+        return graph.inputs[name]
+    for node in graph.nodes:
+        if graph.node_id(node) == name:
+            return node
+    raise ValueError(f"no input or node named {name!r}: inputs are "
+                     f"{', '.join(graph.inputs) or 'none'}, node ids n0..n{len(graph.nodes) - 1}")

@@ -1,0 +1,140 @@
+"""Predict, then check: verdicts judged at the precision the student typed.
+
+The truths here are hand computations: sigma(3) = 1/(1 + e^-3), the lecture's (x + y) z,
+and dW = dD X^T, dX = W^T dD for D = W X.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import bpwidgets as bp
+
+SIGMOID = "1/(1 + exp(-(w0*x0 + w1*x1 + w2)))"
+LECTURE = dict(w0=2, x0=-1, w1=-3, x1=-2, w2=-3)
+W2_AT_MINUS_1 = dict(LECTURE, w2=-1)          # u = 3: the point of issue 8's example
+S3 = 1 / (1 + math.exp(-3))                    # sigma(3) = 0.9526
+LOCAL = (1 - S3) * S3                          # 0.04518: df/dw2 there
+
+
+def verdict(guess, name="w2", point=W2_AT_MINUS_1):
+    return bp.check_prediction(bp.parse(SIGMOID), name, guess, **point)
+
+
+def test_the_lecture_graph_gives_a_clear_verdict():
+    g = bp.parse("(x + y) * z")
+    right = bp.check_prediction(g, "x", -4, x=-2, y=5, z=-4)
+    assert right.ok
+    assert repr(right) == "RIGHT: you predicted df/dx = -4; the graph gives -4."
+    flipped = bp.check_prediction(g, "z", -3)
+    assert not flipped.ok
+    assert repr(flipped) == ("NOT YET: you predicted df/dz = -3, which is not it. "
+                             "Hint: the size is right, the sign is flipped.")
+    assert flipped.actual == 3.0                        # kept, but not in the text
+    value = bp.check_prediction(g, "n2", 3)             # q = x + y: its value, not its gradient
+    assert not value.ok and "value" in value.hint
+    assert bp.check_prediction(g, "n2", -4).ok
+    assert not bp.check_prediction(g, "y", -3.5).ok
+    routed = bp.check_prediction(bp.parse("max(z, w)"), "z", 1.0, z=2, w=5)
+    assert "which input did each max pass" in routed.hint
+    assert "0" not in routed.hint                        # no give-away
+
+
+def test_answers_at_the_precision_typed_are_right():
+    assert abs(LOCAL - 0.0452) < 5e-5
+    for guess in (0.05, 0.045, 0.0452, "0.045", "0.0452", LOCAL):
+        assert verdict(guess).ok, guess
+    # the lecture's own rounding: x0 gets 0.39, "0.4" to one decimal
+    assert verdict(0.4, "x0", LECTURE).ok and verdict(0.39, "x0", LECTURE).ok
+    assert verdict(2 * LOCAL, "x0").ok and verdict(0.09, "x0").ok
+
+
+def test_the_classic_sigmoid_slips_are_not_yet():
+    one_minus_s = 1 - S3                                 # (1 - s) without the s: 0.0474
+    assert not verdict(0.0474).ok
+    assert not verdict(one_minus_s).ok                   # the slip computed in Python
+    assert not verdict(round(2 * one_minus_s, 4), "x0").ok    # 0.0949 for df/dx0 = 0.0903
+    assert not verdict(2 * one_minus_s, "x0").ok
+    assert not verdict(S3).ok                            # s itself
+
+
+def test_more_digits_than_are_right_is_not_yet():
+    assert not verdict("0.0450").ok           # claims 0.04495 .. 0.04505; the truth is 0.04518
+    assert not verdict(0.04).ok
+    assert not verdict(LOCAL * (1 + 1e-4)).ok             # a long number must agree to 1e-6
+    assert verdict(LOCAL * (1 + 1e-8)).ok
+
+
+def test_a_guess_too_coarse_to_show_the_answer_is_not_yet():
+    zero = verdict(0)                       # 0.045 rounds to 0, but "0" does not say it
+    assert not zero.ok and "not zero" in zero.hint
+    coarse = bp.check_prediction(bp.parse("x * y"), "x", 0.1, x=1, y=0.07)
+    assert not coarse.ok and "too coarse" in coarse.hint
+    assert bp.check_prediction(bp.parse("x * y"), "x", 0.07, x=1, y=0.07).ok
+    # a true zero is right as 0, and a number near it is not
+    assert bp.check_prediction(bp.parse("max(z, w)"), "z", 0, z=2, w=5).ok
+    assert not bp.check_prediction(bp.parse("max(z, w)"), "z", 0.001, z=2, w=5).ok
+
+
+def test_the_guess_is_echoed_as_typed_and_the_answer_stays_hidden():
+    for guess, text in ((0.0474, "0.0474"), ("0.0450", "0.0450"), (0.1, "0.1"), (-2, "-2")):
+        wrong = verdict(guess)
+        assert not wrong.ok
+        assert f"df/dw2 = {text}," in repr(wrong)
+        for answer in ("0.045", "0.0452", "0.04518", "0.05"):
+            assert answer not in repr(wrong).replace(f"= {text},", ""), (guess, answer)
+    right = verdict("0.045")
+    assert repr(right) == "RIGHT: you predicted df/dw2 = 0.045; the graph gives 0.04518."
+
+
+def test_an_unwritten_guess_asks_for_one_and_reveals_nothing():
+    stub = verdict(None)
+    assert not stub.ok
+    assert repr(stub).startswith("NOT YET: write your prediction")
+    assert not any(ch.isdigit() for ch in repr(stub))
+
+
+def test_bad_guesses_get_clear_errors():
+    with pytest.raises(ValueError, match="'abc' is not a number"):
+        verdict("abc")
+    with pytest.raises(TypeError, match="yes/no"):
+        verdict(True)
+    with pytest.raises(ValueError, match="finite"):
+        verdict(float("nan"))
+    with pytest.raises(ValueError, match="no input or node named 'q'"):
+        bp.check_prediction(bp.parse("sum(W @ x)"), "q", 1, W=[[1, 2]], x=[1, 1])
+    with pytest.raises(RuntimeError, match="needs the inputs"):
+        bp.check_prediction(bp.parse("x * y"), "x", 1.0)
+
+
+def test_matrix_gradients_by_dimension_analysis():
+    """D = W X: dW = dD X^T and dX = W^T dD (the lecture's matrix-matrix case)."""
+    rng = np.random.default_rng(0)
+    W, X, dD = rng.standard_normal((5, 10)), rng.standard_normal((10, 3)), rng.standard_normal((5, 3))
+    g = bp.parse("W @ X")
+    assert bp.check_prediction(g, "W", dD @ X.T, upstream=dD, W=W, X=X).ok
+    assert bp.check_prediction(g, "X", W.T @ dD, upstream=dD, W=W, X=X).ok
+    transposed = bp.check_prediction(g, "W", X @ dD.T, upstream=dD, W=W, X=X)   # (10, 5)
+    assert not transposed.ok and "shape (10, 5)" in repr(transposed)
+    assert "shape of W itself" in transposed.hint
+    off = bp.check_prediction(g, "W", dD @ X.T * 1.01, upstream=dD, W=W, X=X)
+    assert not off.ok and "50 of 50 entries" in repr(off)
+    rounded = np.round(dD @ X.T, 2)                       # two decimals typed: right
+    assert bp.check_prediction(g, "W", rounded, upstream=dD, W=W, X=X).ok
+    with pytest.raises(ValueError, match="upstream= needs the inputs"):
+        bp.check_prediction(g, "W", rounded, upstream=dD)
+
+
+def test_check_shape():
+    W, X = np.zeros((5, 10)), np.zeros((10, 3))
+    g = bp.parse("W @ X")
+    assert bp.check_shape(g, "W", (5, 10), W=W, X=X).ok
+    assert bp.check_shape(g, "X", [10, 3]).ok
+    wrong = bp.check_shape(g, "X", (3, 10))
+    assert not wrong.ok and repr(wrong).startswith("NOT YET")
+    assert "(10, 3)" not in repr(wrong)
+    assert repr(bp.check_shape(g, "W", None)).startswith("NOT YET: write your prediction")
+    assert bp.check_shape(bp.parse("sum(x)"), "x", 4, x=np.ones(4)).ok
+    with pytest.raises(TypeError, match="tuple of whole numbers"):
+        bp.check_shape(g, "W", (5.5, 10))
