@@ -57,7 +57,9 @@ class Nudge:
                 f"{n(self.h)} = {n(self.predicted)}")
         if self.relative_gap <= AGREE:
             return text + " (they agree)"
-        return text + f" (off by {n(self.gap)}, {100 * self.relative_gap:.2g}% of the change)"
+        percent = 100 * self.relative_gap
+        percent = f"{percent:.2g}" if percent < 10 else f"{percent:.0f}"
+        return text + f" (off by {n(self.gap)}, {percent}% of the change)"
 
     __str__ = __repr__
 

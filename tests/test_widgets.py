@@ -337,3 +337,21 @@ def test_import_bpwidgets_does_not_load_ipywidgets():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_nudge_control_compares_the_change_with_gradient_times_h():
+    w = bp.explore("x * x", x=3)
+    assert w.nudge_row.layout.display == "none"          # off: nothing computed or shown
+    w.nudge_on.value = True
+    assert w.nudge_row.layout.display == "flex"
+    text = html.unescape(w.nudge_text.value)
+    assert "f moves from 9 to 9.61, by 0.61; df/dx × h = 6 × 0.1 = 0.6" in text
+    w.nudge_h.value = 1.0
+    assert "off by 1, 14% of the change" in html.unescape(w.nudge_text.value)
+    w.sliders["x"].value = 1.0                            # the nudge follows the sliders
+    assert "f moves from 1 to 4, by 3; df/dx × h = 2 × 1 = 2" in html.unescape(w.nudge_text.value)
+    assert w.graph.output.value == 1.0 and w.graph.inputs["x"].grad == 2.0   # left in place
+    w.nudge_h.value = 0.0
+    assert "nonzero h" in w.nudge_text.value
+    arrays = bp.explore("W @ x", W=np.eye(2), x=np.ones(2))
+    assert arrays.nudge_on.layout.display == "none"        # an array output: no nudge

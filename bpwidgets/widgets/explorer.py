@@ -23,9 +23,10 @@ import numpy as np
 from .. import labels
 from ..collapse import clone_graph, collapse, find_sigmoids
 from ..graph import Graph
+from ..nudge import nudge
 from ..parse import parse
 from ..render import SvgTemplate
-from ..render.dot import format_number, gradient_colour
+from ..render.dot import PICTURE_MIN_SCALE, format_number, gradient_colour
 from ..steps import backward_steps
 from .guard import Guarded, error_html
 from .stepper import StepControls, at, done
@@ -77,6 +78,7 @@ class Explorer(widgets.VBox, Guarded):
         for name, node in graph.inputs.items():
             self.values[name], ranges[name] = _start(name, node, inputs.get(name), graph)
         self.sliders, self.resample = {}, {}
+        self._targets = {}                  # slider label -> (input name, entry or None)
         controls = []
         for name, value in self.values.items():
             controls.extend(self._controls_for(name, value, ranges[name]))
@@ -96,6 +98,7 @@ class Explorer(widgets.VBox, Guarded):
                              "(and expand it back)")
         self.sigma.layout.display = None if find_sigmoids(graph) else "none"
         self.stepper = StepControls(self._step_count())
+        self.nudge_row = self._nudge_controls()
 
         for toggle in (self.show_local, self.show_flow):
             toggle.observe(lambda change: self._guard(self._draw), names="value")
@@ -105,12 +108,13 @@ class Explorer(widgets.VBox, Guarded):
         sliders = widgets.Box(controls, layout=widgets.Layout(
             display="flex", flex_flow="row wrap", align_items="center"))
         toggles = widgets.HBox([widgets.HTML("<b>show:</b>"), self.show_local,
-                                self.show_flow, self.sigma],
-                               layout=widgets.Layout(align_items="center"))
+                                self.show_flow, self.sigma, self.nudge_on],
+                               layout=widgets.Layout(align_items="center",
+                                                     flex_flow="row wrap"))
         super().__init__([
             widgets.Box([self.view, self.table], layout=widgets.Layout(
                 display="flex", flex_flow="row wrap", align_items="flex-start", width="100%")),
-            self.caption, sliders, self.stepper, toggles, self.message])
+            self.caption, sliders, self.stepper, toggles, self.nudge_row, self.message])
         self._guard(self._recompute)
 
     def __repr__(self):
@@ -138,6 +142,43 @@ class Explorer(widgets.VBox, Guarded):
         self.resample[name] = button
         return [button]
 
+    def _nudge_controls(self):
+        """The gradient as sensitivity: nudge one input by h, compare the output's change
+        with gradient × h (``bp.nudge``). Computed only while the nudge toggle is on."""
+        self.nudge_on = _toggle("nudge", "nudge one input by h and compare how far the "
+                                         "output moves with gradient × h")
+        self.nudge_input = widgets.Dropdown(options=list(self._targets), description="nudge",
+                                            layout=widgets.Layout(width="11em"))
+        self.nudge_h = widgets.FloatText(value=0.1, description="by h =",
+                                         style={"description_width": "initial"},
+                                         layout=widgets.Layout(width="9em"))
+        self.nudge_text = widgets.HTML()
+        if not self._targets:
+            self.nudge_on.layout.display = "none"
+        for control in (self.nudge_on, self.nudge_input, self.nudge_h):
+            control.observe(lambda change: self._guard(self._nudge), names="value")
+        return widgets.HBox([self.nudge_input, self.nudge_h, self.nudge_text],
+                            layout=widgets.Layout(display="none", align_items="center",
+                                                  flex_flow="row wrap"))
+
+    def _nudge(self):
+        if not self.graph.backward_done:
+            return
+        if np.ndim(self.graph.output.value) != 0:     # nudge compares one output number
+            self.nudge_on.layout.display = self.nudge_row.layout.display = "none"
+            return
+        self.nudge_row.layout.display = "flex" if self.nudge_on.value else "none"
+        if not self.nudge_on.value:
+            return
+        h = self.nudge_h.value
+        if h == 0 or not math.isfinite(h):
+            self.nudge_text.value = "choose a nonzero h"
+            return
+        name, index = self._targets[self.nudge_input.value]
+        result = nudge(self.graph, name, h, entry=index, **self.values)
+        self.nudge_text.value = (f"<span style='font-family:monospace'>"
+                                 f"{html.escape(repr(result))}</span>")
+
     def _slider(self, label, name, index, value, bounds):
         low, high, step = bounds
         places = max(2, _places(step))
@@ -156,6 +197,7 @@ class Explorer(widgets.VBox, Guarded):
             self._guard(self._set, name, index, unround(change["new"], origin, step))
         slider.observe(moved, names="value")
         self.sliders[label] = slider
+        self._targets[label] = (name, index)
         return slider
 
     def _set(self, name, index, number):
@@ -183,6 +225,7 @@ class Explorer(widgets.VBox, Guarded):
         out = self.graph.forward(**self.values)
         self.graph.backward(None if np.ndim(out) == 0 else np.ones_like(out))
         self._steps = None
+        self._nudge()
         self._draw()
 
     def _switch_graph(self):
@@ -236,13 +279,13 @@ class Explorer(widgets.VBox, Guarded):
 
 
 def _frame(head):
-    """A box that shrinks the picture to the page's width, down to 80% of its size
-    (still readable); on a narrower page it scrolls instead."""
+    """A box that shrinks the picture to the page's width, down to 60% of its size (numbers
+    stay about 10 px, as in ``bp.show``); on a narrower page it scrolls instead."""
     match = SVG_WIDTH.search(head)
     width = float(match.group(1)) * (4 / 3 if match.group(2) == "pt" else 1)    # in px
     return ("<style>.bp-graph svg {width: 100%; height: auto;}</style>"
             f"<div class='bp-graph' style='max-width:{width:.0f}px;"
-            f"min-width:{0.8 * width:.0f}px'>")
+            f"min-width:{PICTURE_MIN_SCALE * width:.0f}px'>")
 
 
 # ---- helpers: starting values, ranges, the gradient table ---------------------------------

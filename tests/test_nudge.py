@@ -1,0 +1,59 @@
+"""The gradient as sensitivity: f(x + h) - f(x) against df/dx × h, by hand."""
+
+import numpy as np
+import pytest
+
+import bpwidgets as bp
+
+
+def test_a_linear_input_moves_the_output_by_exactly_gradient_times_h():
+    g = bp.parse("(x + y) * z")
+    n = bp.nudge(g, "x", 0.5, x=-2, y=5, z=-4)
+    assert (n.before, n.after, n.grad) == (-12.0, -14.0, -4.0)     # (3.5)(-4) = -14
+    assert n.change == pytest.approx(-2.0) and n.predicted == pytest.approx(-2.0)
+    assert repr(n) == ("nudge x by h = 0.5: f moves from -12 to -14, by -2; "
+                       "df/dx × h = -4 × 0.5 = -2 (they agree)")
+    # the graph is left at the starting point, gradients included
+    assert g.output.value == -12.0 and g.input_grads() == {"x": -4.0, "y": -4.0, "z": 3.0}
+
+
+def test_on_a_curve_the_two_part_by_h_squared():
+    g = bp.parse("x * x")
+    for h in (0.01, 0.1, 1.0):
+        n = bp.nudge(g, "x", h, x=3)
+        # (3 + h)^2 - 9 = 6h + h^2: the gradient predicts 6h, the gap is h^2
+        assert n.change == pytest.approx(6 * h + h * h)
+        assert n.gap == pytest.approx(h * h)
+    assert "off by 1, 14% of the change" in repr(bp.nudge(g, "x", 1.0, x=3))
+
+
+def test_across_a_kink_the_gradient_says_nothing_about_the_jump():
+    g = bp.parse("max(x, y)")
+    assert bp.nudge(g, "x", 0.5, x=1, y=2).gap == 0          # x still loses: no change
+    crossed = bp.nudge(g, "x", 2, x=1, y=2)                  # x wins now: f moves by 1
+    assert crossed.change == 1 and crossed.predicted == 0
+    assert "100% of the change" in repr(crossed)
+
+
+def test_an_entry_of_an_array_input():
+    W, x = np.array([[0.1, 0.5], [-0.3, 0.8]]), np.array([0.2, 0.4])
+    g = bp.parse("sum((W @ x) ** 2)")
+    n = bp.nudge(g, "W", 1e-4, entry=(0, 1), W=W, x=x)
+    assert n.name == "W[0,1]" and n.grad == pytest.approx(0.176)    # the lecture's dW[0, 1]
+    assert n.change == pytest.approx(0.176e-4, rel=1e-3)
+    with pytest.raises(ValueError, match="say which entry"):
+        bp.nudge(g, "W", 0.1)
+    with pytest.raises(ValueError, match=r"entry \(2, 0\) is not an entry of 'W'"):
+        bp.nudge(g, "W", 0.1, entry=(2, 0))
+
+
+def test_bad_nudges_are_refused_clearly():
+    g = bp.parse("x * y")
+    with pytest.raises(ValueError, match="'z' is not an input"):
+        bp.nudge(g, "z", 0.1, x=1, y=2)
+    with pytest.raises(ValueError, match="nonzero finite"):
+        bp.nudge(g, "x", 0, x=1, y=2)
+    with pytest.raises(RuntimeError, match="needs the inputs"):
+        bp.nudge(bp.parse("x * y"), "x", 0.1)
+    with pytest.raises(ValueError, match="one output number"):
+        bp.nudge(bp.parse("W @ x"), "x", 0.1, entry=0, W=np.eye(2), x=np.ones(2))
