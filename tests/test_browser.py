@@ -188,3 +188,34 @@ def test_lesson_04_matrix_keeps_its_values_when_its_sliders_are_drawn(lab):
         readouts = page.locator(".widget-slider .widget-readout").all_text_contents()
         assert [r.replace("\u2212", "-").strip() for r in readouts] == [
             "0.10", "0.50", "-0.30", "0.80", "0.50", "0.40"]
+
+
+NO_SIDEWAYS_SCROLL = """() => {
+    // every element in the lesson's outputs that would scroll sideways, with its widths
+    const offenders = [];
+    for (const el of document.querySelectorAll('.jp-OutputArea-output, .jp-OutputArea-output *')) {
+        const style = getComputedStyle(el);
+        if (!['auto', 'scroll'].includes(style.overflowX)) continue;
+        if (el.scrollWidth > el.clientWidth + 1)
+            offenders.push(`${el.className}: ${el.scrollWidth} > ${el.clientWidth}`);
+    }
+    const panel = document.querySelector('.jp-NotebookPanel-notebook, .jp-WindowedPanel-outer');
+    if (panel && panel.scrollWidth > panel.clientWidth + 1)
+        offenders.push(`notebook: ${panel.scrollWidth} > ${panel.clientWidth}`);
+    return offenders;
+}"""
+
+
+def test_lesson_02_explorer_fits_the_column_without_sideways_scrolling(lab):
+    """At a 1400 px wide window the sigmoid graph, its table and every control fit the
+    notebook column: nothing in the lesson's outputs scrolls sideways."""
+    with lesson_running(lab, "02_sigmoid_gate.ipynb") as page:
+        page.wait_for_function(
+            "() => document.querySelectorAll('.widget-html .bp-graph g#out text').length == 2",
+            timeout=SLOW)
+        page.wait_for_function(KERNEL_IDLE, timeout=SLOW)
+        explorer = page.locator(".widget-html .bp-graph").first
+        explorer.scroll_into_view_if_needed()
+        assert page.evaluate(NO_SIDEWAYS_SCROLL) == []
+        box = explorer.bounding_box()
+        assert box["width"] > 0.6 * 997 * 4 / 3 - 1     # shrunk at most to 60%: readable
