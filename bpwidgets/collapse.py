@@ -63,6 +63,15 @@ class Collapsed(Gate):
             self._local = tuple(self.backward(np.ones_like(out)[()]))
         return self._local
 
+    def slips(self):
+        """The σ gate made by collapsing has the sigmoid's classic slips ((1 - σ) or σ alone
+        for (1 - σ)σ), read off its output."""
+        if self._name != "sigmoid":
+            return []
+        sigmoid = OPS["sigmoid"]()
+        sigmoid.out = self.inner.output.value
+        return sigmoid.slips()
+
     def __copy__(self):
         """A copy with its own subgraph, so two graphs never share one gate's state."""
         return Collapsed(clone_graph(self.inner), self._name, self.symbol)

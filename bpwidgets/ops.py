@@ -61,6 +61,12 @@ class Gate:
         """d output / d input for each input, or None if the gate is not elementwise."""
         return None
 
+    def slips(self):
+        """The classic wrong local gradients, for a verdict's hint: a list of (input index,
+        the wrong local gradient, what to check). A hint names what to check, never the
+        answer. [] for most gates."""
+        return []
+
     def backward(self, upstream):
         locals_ = self.local_gradients()
         if locals_ is None:
@@ -132,6 +138,10 @@ class Multiply(Gate):
     def local_gradients(self):
         return self.b, self.a
 
+    def slips(self):
+        check = "mul swaps: each input's local gradient is the *other* input"
+        return [(0, self.a, check), (1, self.b, check)]
+
 
 class Divide(Gate):
     op_name, symbol, arity, flow = "div", "/", 2, "div scales"
@@ -143,6 +153,10 @@ class Divide(Gate):
 
     def local_gradients(self):
         return 1.0 / self.b, -self.a / (self.b * self.b)
+
+    def slips(self):
+        return [(1, -self.a / self.b, "d(a/b)/db = -a/b²: keep the square"),
+                (1, self.a / (self.b * self.b), "d(a/b)/db = -a/b²: keep the minus sign")]
 
 
 class Max(Gate):
@@ -158,6 +172,10 @@ class Max(Gate):
 
     def local_gradients(self):
         return 1.0 * self.a_wins, 1.0 - self.a_wins
+
+    def slips(self):
+        check = "max routes all of the gradient to the input that won, none to the other"
+        return [(0, 1.0 - self.a_wins, check), (1, 1.0 * self.a_wins, check)]
 
 
 class MatMul(Gate):
@@ -223,6 +241,11 @@ class Power(Gate):
     def __repr__(self):
         return f"Power({format_constant(self.exponent)})"
 
+    def slips(self):
+        p = self.exponent
+        return [(0, self.a ** (p - 1.0), "d(x^p)/dx = p x^(p-1): bring the exponent down"),
+                (0, p * self.a ** p, "d(x^p)/dx = p x^(p-1): lower the power by one")]
+
 
 class Exp(Gate):
     op_name, symbol, arity, flow = "exp", "exp", 1, "exp scales by its output"
@@ -247,6 +270,9 @@ class Log(Gate):
     def local_gradients(self):
         return (1.0 / self.a,)
 
+    def slips(self):
+        return [(0, self.a, "d(log x)/dx = 1/x")]
+
 
 class Sigmoid(Gate):
     """sigma(a) = 1 / (1 + e^-a), computed without overflow for any a.
@@ -268,6 +294,11 @@ class Sigmoid(Gate):
         s = self.out
         return ((1.0 - s) * s,)
 
+    def slips(self):
+        s = self.out
+        check = "the σ gate's local gradient (1 - σ)σ has two factors"
+        return [(0, 1.0 - s, check), (0, s, check)]
+
 
 class Tanh(Gate):
     op_name, symbol, arity, flow = "tanh", "tanh", 1, "tanh scales by 1-t^2"
@@ -279,6 +310,9 @@ class Tanh(Gate):
 
     def local_gradients(self):
         return (1.0 - self.out * self.out,)
+
+    def slips(self):
+        return [(0, 1.0 - self.out, "tanh's local gradient is 1 - t², with t squared")]
 
 
 class ReLU(Gate):

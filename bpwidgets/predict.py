@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .labels import gate_symbol, node_text
+
 LONG = 7            # a guess with this many significant digits or more was computed, not typed
 RELATIVE = 1e-6     # ... and must then agree to this relative tolerance
 SLACK = 1e-9        # float round-off allowed on top of "half a unit of the last typed digit"
@@ -133,17 +135,17 @@ def check_prediction(graph, name, guess, upstream=None, **inputs):
     if guess is None:
         return Prediction(False, f"NOT YET: {NOT_WRITTEN}", name, guess, actual)
     if np.ndim(actual) == 0 and np.ndim(guess) == 0:
-        return _judge_number(name, guess, float(actual), node, said)
+        return _judge_number(name, guess, float(actual), node, said, graph)
     return _judge_array(name, guess, np.asarray(actual, dtype=float), node, said)
 
 
-def _judge_number(name, guess, actual, node, said):
+def _judge_number(name, guess, actual, node, said, graph=None):
     typed_guess = typed(guess)
     said = f"{said} = {typed_guess.text}"
     if agrees(typed_guess, actual):
         return Prediction(True, f"RIGHT: {said}; the graph gives {shown(actual, typed_guess)}.",
                           name, guess, actual)
-    hint = _hint(typed_guess, actual, node)
+    hint = _hint(typed_guess, actual, node, graph)
     return Prediction(False, f"NOT YET: {said}, which is not it. Hint: {hint}",
                       name, guess, actual, hint)
 
@@ -153,8 +155,8 @@ def _judge_array(name, guess, actual, node, said):
     if entries.shape != actual.shape:
         hint = (f"your guess has shape {entries.shape}; a gradient has the shape of what it "
                 f"is the gradient of, so compare it with the shape of {name} itself.")
-        return Prediction(False, f"NOT YET: {said} an array of shape {entries.shape}, which "
-                                 f"cannot be it. Hint: {hint}", name, guess, actual, hint)
+        return Prediction(False, f"NOT YET: {said} is an array of shape {entries.shape}, "
+                                 f"which cannot be it. Hint: {hint}", name, guess, actual, hint)
     wrong = []
     for index in np.ndindex(actual.shape):
         entry = typed(entries[index], f"entry {list(index)} of the guess")
@@ -183,11 +185,15 @@ def _negated(guess):
     return replace(guess, value=-guess.value, text=text)
 
 
-def _hint(guess, actual, node):
-    """What to look at, without the number: sign, value-for-gradient, zero, precision."""
+def _hint(guess, actual, node, graph=None):
+    """What to look at, without the number: sign, value-for-gradient, a classic slip,
+    zero, precision."""
     value = node.value
     if guess.value != 0 and agrees(_negated(guess), actual):
         return "the size is right, the sign is flipped."
+    slip = classic_slip(graph, node, guess, actual) if graph is not None else None
+    if slip:
+        return slip
     if np.ndim(value) == 0 and agrees(guess, float(value)) and not agrees(guess, actual):
         return "that is the node's value from the forward pass, not its gradient."
     if actual == 0:
@@ -199,6 +205,52 @@ def _hint(guess, actual, node):
         return f"{guess.text} is too coarse to judge: write more digits."
     return ("multiply local gradient × upstream gradient at each gate on the way back "
             "from the output, and add over every path.")
+
+
+# ---- the classic slips -------------------------------------------------------------------
+
+def classic_slip(graph, target, guess, actual):
+    """Which classic slip gives exactly ``guess``, said as what to check (or None): a gate's
+    wrong local gradient (its ``slips()``, from the op table), one use of a fan-out left
+    out, or a local gradient skipped. Scalar graphs of the kit's gates, up to 200 nodes."""
+    if len(graph.nodes) > 200 or any(np.ndim(n.value) for n in graph.nodes):
+        return None
+    gates = graph.gates()
+    if any(node.local_gradients is None for node in gates):
+        return None
+    local = {node: [float(v) for v in node.local_gradients] for node in gates}
+
+    def replay(change=None, drop=None):
+        """Backward by hand over the local gradients, with one of them changed (or one
+        edge dropped): the gradient of ``target`` that slip would give."""
+        grad = {graph.output: 1.0}
+        for node in reversed(gates):
+            if node not in grad:
+                continue
+            for i, parent in enumerate(node.inputs):
+                if drop == (node, i):
+                    continue
+                factor = change[2] if change and change[:2] == (node, i) else local[node][i]
+                grad[parent] = grad.get(parent, 0.0) + factor * grad[node]
+        return grad.get(target, 0.0)
+
+    def fits(value):
+        return agrees(guess, value) and not agrees(guess, actual)
+
+    for node in gates:
+        for i, wrong, check in node.gate.slips():
+            if fits(replay(change=(node, i, float(wrong)))):
+                return f"look again at the local gradient of the {gate_symbol(node)} gate: {check}."
+    for source, edges in graph.consumers.items():
+        if len(edges) > 1 and any(fits(replay(drop=(e.target, e.index))) for e in edges):
+            return (f"{node_text(graph, source)} is used {len(edges)} times: the gradients "
+                    "from every use add up.")
+    for node in gates:
+        for i, factor in enumerate(local[node]):
+            if factor != 1 and fits(replay(change=(node, i, 1.0))):
+                return ("one local gradient is missing from your product: multiply by the "
+                        "local gradient of every gate on the way back.")
+    return None
 
 
 # ---- check a shape -------------------------------------------------------------------------

@@ -351,3 +351,28 @@ def test_a_stub_gate_gets_a_fail_verdict_with_a_hint_not_a_traceback():
     # the kit's own gates still raise on bad input: the mistake is the caller's
     with pytest.raises(ValueError, match="missing a value"):
         bp.gradcheck(bp.parse("x * y"), x=1.0)
+
+
+class IgnoresUpstream(RightMultiply):
+    def backward(self, upstream):
+        return self.b, self.a                    # the local gradients alone
+
+
+def test_a_backward_that_ignores_its_upstream_fails():
+    # at upstream 1 its numbers are right, so only the doubled upstream shows the slip
+    check = bp.gradcheck(IgnoresUpstream(), 3.0, -4.0)
+    assert not check.ok
+    assert "backward must multiply each local gradient by upstream" in check.verdict
+    assert bp.gradcheck(RightMultiply(), 3.0, -4.0).ok
+
+
+def test_one_wrong_entry_gets_a_factor_hint_only_when_the_factor_tells():
+    class OwnValue(bp.Gate):                     # s instead of (1 - s) s: no constant factor
+        def forward(self, x):
+            self.s = 1 / (1 + np.exp(-x))
+            return self.s
+
+        def backward(self, upstream):
+            return (self.s * upstream,)
+    assert "times the numerical" not in bp.gradcheck(OwnValue(), 1.0).verdict
+    assert "0.5 times the numerical" in bp.gradcheck(SquareWithoutItsTwo(), 3.0).verdict

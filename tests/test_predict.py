@@ -32,13 +32,17 @@ def test_the_lecture_graph_gives_a_clear_verdict():
     assert repr(flipped) == ("NOT YET: you predicted df/dz = -3, which is not it. "
                              "Hint: the size is right, the sign is flipped.")
     assert flipped.actual == 3.0                        # kept, but not in the text
-    value = bp.check_prediction(g, "n2", 3)             # q = x + y: its value, not its gradient
+    value = bp.check_prediction(g, "n4", -12)           # f itself: its value, not its gradient
     assert not value.ok and "value" in value.hint
+    own = bp.check_prediction(g, "n2", 3)               # q's own value: the mul swap forgotten
+    assert not own.ok and "mul swaps" in own.hint
     assert bp.check_prediction(g, "n2", -4).ok
     assert not bp.check_prediction(g, "y", -3.5).ok
     routed = bp.check_prediction(bp.parse("max(z, w)"), "z", 1.0, z=2, w=5)
-    assert "which input did each max pass" in routed.hint
+    assert "max routes" in routed.hint                   # the slip: z lost the max
     assert "0" not in routed.hint                        # no give-away
+    dead = bp.check_prediction(bp.parse("relu(x) * y"), "x", 0.5, x=-1, y=3)
+    assert "which input did each max pass" in dead.hint  # a true zero: follow the path
 
 
 def test_answers_at_the_precision_typed_are_right():
@@ -48,6 +52,32 @@ def test_answers_at_the_precision_typed_are_right():
     # the lecture's own rounding: x0 gets 0.39, "0.4" to one decimal
     assert verdict(0.4, "x0", LECTURE).ok and verdict(0.39, "x0", LECTURE).ok
     assert verdict(2 * LOCAL, "x0").ok and verdict(0.09, "x0").ok
+
+
+def test_classic_slips_get_a_hint_that_names_what_to_check():
+    """Each slip replayed by hand gives the guess; the hint says where to look, not what."""
+    s2 = 1 / (1 + math.exp(-2))                     # w2 = -2: u = 2, sigma = 0.881
+    point = dict(LECTURE, w2=-2)
+    forgot_square = verdict(round(1 - s2, 3), "w2", point)          # 0.119: (1 - s) alone
+    assert "1/x gate" in forgot_square.hint and "keep the square" in forgot_square.hint
+    g = bp.parse(SIGMOID)
+    sigma_gate = bp.collapse(g, bp.find_sigmoids(g)[0])
+    for slip in (1 - s2, s2):
+        hint = bp.check_prediction(sigma_gate, "w2", round(slip, 3), **point).hint
+        assert "(1 - σ)σ has two factors" in hint
+    fork = bp.parse("x*y + x")
+    for one_path in (-4, 1):                        # y alone, or 1 alone: df/dx = y + 1 = -3
+        assert "used 2 times" in bp.check_prediction(fork, "x", one_path, x=3, y=-4).hint
+    routed = bp.parse("2 * (x*y + max(z, w))")
+    assert "max routes" in bp.check_prediction(routed, "w", 0, x=3, y=-4, z=2, w=5).hint
+    assert "mul swaps" in bp.check_prediction(routed, "y", -8, x=3, y=-4, z=2, w=-1).hint
+    skipped = bp.check_prediction(routed, "y", 3, x=3, y=-4, z=2, w=-1)   # the *2 left out
+    assert "missing from your product" in skipped.hint
+    square = bp.parse("x ** 2")
+    assert "bring the exponent down" in bp.check_prediction(square, "x", 3, x=3).hint
+    for wrong in (0.119, 0.238, 3, -8, 1):
+        for text in (forgot_square, skipped):
+            assert str(round(text.actual, 2)) not in text.hint
 
 
 def test_the_classic_sigmoid_slips_are_not_yet():
