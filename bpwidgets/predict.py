@@ -186,16 +186,19 @@ def _negated(guess):
 
 
 def _hint(guess, actual, node, graph=None):
-    """What to look at, without the number: sign, value-for-gradient, a classic slip,
-    zero, precision."""
-    value = node.value
+    """What to look at, without the number: the sign, a classic slip, a value taken for a
+    gradient, a dead path, the precision."""
     if guess.value != 0 and agrees(_negated(guess), actual):
         return "the size is right, the sign is flipped."
     slip = classic_slip(graph, node, guess, actual) if graph is not None else None
     if slip:
         return slip
-    if np.ndim(value) == 0 and agrees(guess, float(value)) and not agrees(guess, actual):
+    if np.ndim(node.value) == 0 and agrees(guess, float(node.value)):
         return "that is the node's value from the forward pass, not its gradient."
+    for other in (graph.gates() if graph is not None else ()):
+        if np.ndim(other.value) == 0 and agrees(guess, float(other.value)):
+            return (f"that is the value of {node_text(graph, other)} from the forward pass, "
+                    "not a gradient.")
     if actual == 0:
         return ("follow the path back from the output gate by gate: which input did "
                 "each max pass the gradient on to, and is each relu on the way on?")
@@ -203,6 +206,10 @@ def _hint(guess, actual, node, graph=None):
         return "the gradient is not zero here: some of the output flows back to it."
     if too_coarse(guess, actual) and abs(guess.value - actual) <= guess.half_unit:
         return f"{guess.text} is too coarse to judge: write more digits."
+    if guess.digits < LONG and guess.decimals > 0 and \
+            abs(guess.value - actual) <= 3 * guess.half_unit:
+        return ("close, but not to the last digit you wrote: carry more digits through "
+                "your computation (rounded numbers add up), or write fewer.")
     return ("multiply local gradient × upstream gradient at each gate on the way back "
             "from the output, and add over every path.")
 

@@ -168,3 +168,13 @@ def test_check_shape():
     assert bp.check_shape(bp.parse("sum(x)"), "x", 4, x=np.ones(4)).ok
     with pytest.raises(TypeError, match="tuple of whole numbers"):
         bp.check_shape(g, "W", (5.5, 10))
+
+
+def test_a_guess_off_in_its_last_digit_or_a_forward_value_says_so():
+    point = dict(LECTURE, w2=-2)                    # df/dx0 = 0.209987, sigma = 0.880797
+    close = verdict(0.20998, "x0", point)           # computed from the printed sigma 0.8808
+    assert not close.ok and "close, but not to the last digit" in close.hint
+    far = verdict(0.25, "x0", point)
+    assert "close" not in far.hint
+    sigma = verdict(0.8808, "w2", point)            # the output's value, not a gradient
+    assert "value of 1/(1 + exp(-(w0*x0 + w1*x1 + w2))) from the forward pass" in sigma.hint
