@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import labels, ops
+from .plan import LevelPlan, why_not
 
 
 class Node:
@@ -36,7 +37,9 @@ class Node:
         self.name = name            # inputs only
         self.value = value          # constants get theirs now, the rest in forward
         self.grad = None
-        self.downstream = ()
+        self._downstream = ()
+        self._fast = None           # the Graph that runs this node level by level, if any
+        self._ran = self._sent = -1     # which of its runs this node's gate has seen
 
     @property
     def kind(self):
@@ -48,7 +51,33 @@ class Node:
     @property
     def local_gradients(self):
         """The gate's local gradient per input edge, or None (inputs, non-elementwise gates)."""
-        return None if self.gate is None else self.gate.local_gradients()
+        if self.gate is None:
+            return None
+        self._run_gate()
+        return self.gate.local_gradients()
+
+    @property
+    def downstream(self):
+        """Per input edge, the gradient backward sent along it: local x upstream."""
+        fast = self._fast
+        if fast is not None and self._sent != fast.backward_runs and self.gate is not None:
+            self._run_gate()                  # after a level-by-level run: made when asked
+            self._downstream = tuple(self.gate.backward(self.grad))
+            self._sent = fast.backward_runs
+        return self._downstream
+
+    @downstream.setter
+    def downstream(self, grads):
+        self._downstream = grads
+
+    def _run_gate(self):
+        """A graph run level by level (``plan.py``) sets values without calling this node's
+        own gate: run it now on the node's inputs, so its cache (what backward and the
+        local gradients read) belongs to this node's values."""
+        fast = self._fast
+        if fast is not None and self._ran != fast.forward_runs:
+            self.gate.forward(*[p.value for p in self.inputs])
+            self._ran = fast.forward_runs
 
     def __repr__(self):
         if self.kind == "input":
@@ -56,6 +85,11 @@ class Node:
         if self.kind == "constant":
             return f"Constant({ops.format_constant(self.value)})"
         return f"Node({self.gate.name}, {len(self.inputs)} inputs)"
+
+    def make_node(self, gate, args):
+        """A new node: ``gate`` applied to ``args``, this node among them. A gate called on
+        nodes, ``MyGate()(x, y)``, asks a node for this, so ops.py needs no graph import."""
+        return apply(gate, *args)
 
     # Python operators build new nodes; numbers become constants.
     def __add__(self, other): return apply(ops.Add(), self, other)
@@ -104,7 +138,7 @@ def check_name(name):
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         raise ValueError(f"input name {name!r} is not a valid name: use letters, digits "
                          "and _, starting with a letter (like x, w0, bias)")
-    if name in ops.FUNCTIONS:
+    if ops.is_function(name):
         raise ValueError(f"input name {name!r} is taken by the function {name}(); "
                          "choose another name")
     return name
@@ -228,12 +262,14 @@ class Edge:
 class Graph:
     """A static computational graph, built once from its output node.
 
-    Each node keeps its value, its gradient and what crossed each of its edges, so
-    the graph can be drawn and stepped through. (``BatchedGraph`` in ``batch.py``
-    runs big scalar graphs faster, without those per-node details.)
+    Each node keeps its value and its gradient, and per edge what backward sent along it,
+    so the graph can be drawn and stepped through. A big graph of built-in elementwise
+    gates on scalars (a scalar MLP) is compiled into a ``LevelPlan`` that runs all gates of
+    one kind at one depth as one numpy call; its per-edge numbers are made when asked for.
     """
 
-    batched = False     # see batch.BatchedGraph
+    FAST_FROM = 100     # gates: from this many on, a graph that can run level by level does
+    batched = False     # until render/, steps and the explorer stop asking
 
     def __init__(self, output, expression=None):
         if not isinstance(output, Node):
@@ -255,6 +291,13 @@ class Graph:
         self.consumers = {node: [] for node in self.nodes}
         for edge in self.edges:
             self.consumers[edge.source].append(edge)
+        self._gates = [node for node in self.nodes if node.gate is not None]
+        self._kits_own = [type(node.gate).__module__.startswith("bpwidgets.")
+                          for node in self._gates]     # a learner's gate gets every check
+        self.plan = None
+        if len(self._gates) >= self.FAST_FROM and why_not(self.nodes, self.describe) is None:
+            self.plan = LevelPlan(self.nodes, self.index)
+        self.forward_runs = self.backward_runs = 0   # the nodes' per-edge numbers follow these
         self.forward_done = False
         self.backward_done = False
 
@@ -279,27 +322,71 @@ class Graph:
         return f"n{self.index[node]}"
 
     def forward(self, **values):
-        """Set the inputs, run every gate in topological order, return the output value."""
+        """Set the inputs, run every gate in topological order, return the output value.
+
+        The inputs are checked on the way in; the output on the way out (a non-finite
+        value inside the graph is found by backward, whose gradients it spoils)."""
         if values.keys() != self.inputs.keys():
-            self._name_problem(values)
+            self.check_input_names(values)
         self.forward_done = self.backward_done = False
-        for name, node in self.inputs.items():
-            node.value = to_value(values[name], self._labels[name])
-        node = None
-        try:
-            with np.errstate(all="ignore"):
-                for node in self.nodes:
-                    if node.gate is not None:
+        if self.plan is not None:
+            self._forward_by_levels(values)
+        else:
+            for name, node in self.inputs.items():
+                node.value = to_value(values[name], self._labels[name])
+            node = None
+            try:
+                with np.errstate(all="ignore"):
+                    for node in self._gates:
                         node.value = node.gate.forward(*[p.value for p in node.inputs])
                         if not isinstance(node.value, (float, np.ndarray)):
                             node.value = _gate_output(node)
-        except Exception as error:
-            raise _wrapped(error, f"forward failed at {self.describe(node)}") from error
-        self._check_finite()
+            except Exception as error:
+                raise _wrapped(error, f"forward failed at {self.describe(node)}") from error
+        if not _finite(self.output.value):
+            self.check_finite()             # walks the graph to name the first bad node
         self.forward_done = True
         return self.output_value()
 
-    def _name_problem(self, values):
+    def _forward_by_levels(self, values):
+        """The compiled plan: all inputs checked at once, then one numpy call per group;
+        every node gets its value (its gate's cache is filled when someone asks)."""
+        numbers = self.scalar_inputs(values)
+        all_values = self.plan.forward(numbers)
+        if self.output._fast is not self:            # this graph now runs these nodes
+            for node in self.nodes:
+                node._fast = self
+        self.forward_runs += 1
+        for node, value in zip(self.nodes, all_values.tolist()):
+            node.value = value
+        if not np.isfinite(all_values).all():
+            self.check_finite()
+
+    def scalar_inputs(self, values):
+        """The inputs' values as one list of floats, checked at once; one by one only to
+        name a bad input (a graph compiled level by level takes scalars only)."""
+        given = [values[name] for name in self.inputs]
+        kinds = set(map(type, given))
+        try:
+            numbers = None if bool in kinds or np.bool_ in kinds else np.array(given)
+        except (ValueError, TypeError, OverflowError):      # ragged lists and the like
+            numbers = None
+        if numbers is not None and numbers.shape == (len(given),) and \
+                numbers.dtype.kind in "iuf":                # no bools, strings or objects
+            numbers = numbers.astype(float, copy=False)
+            if np.isfinite(numbers).all():
+                return numbers
+        numbers = []
+        for name in self.inputs:
+            value = to_value(values[name], self._labels[name])
+            if np.ndim(value) != 0:
+                raise ValueError(f"a graph compiled level by level takes scalar inputs only: "
+                                 f"input {name!r} has shape {np.shape(value)}")
+            numbers.append(float(value))
+        return np.array(numbers)
+
+    def check_input_names(self, values):
+        """Raise naming the first unknown or missing input."""
         names = ", ".join(self.inputs) or "none"
         unknown = [name for name in values if name not in self.inputs]
         if unknown:
@@ -312,36 +399,96 @@ class Graph:
     def output_value(self):
         return plain(self.output.value)
 
-    def backward(self, upstream=None):
+    def backward(self, upstream=None, wrt=None):
         """Run the gates in reverse order; return d output / d input for every input.
 
         Each gate gets its upstream gradient (the sum over its outgoing edges, so
         fan-out gradients add) and returns local gradient x upstream per input.
         For an array output, pass ``upstream`` (the gradient of something w.r.t. it).
+        ``wrt``: the names of the inputs whose gradients you want (default: all); gates
+        that lead to none of them are skipped (training asks for the weights only).
         """
-        upstream = self._first_upstream(upstream)
-        for node in self.nodes:
-            node.grad = None
-        self.output.grad = upstream
+        upstream = self.first_upstream(upstream)
+        wanted = self._wanted(wrt)
+        if self.plan is not None:
+            grads = self.plan.backward(upstream)
+            self.backward_runs += 1                 # per-edge numbers: made when asked for
+            for node, grad in zip(self.nodes, grads.tolist()):
+                node.grad = grad
+            result = dict(zip(wanted, grads[self._slots(wanted)].tolist()))
+            finite = bool(np.isfinite(grads).all())
+        else:
+            for node in self.nodes:
+                node.grad = None
+            self.output.grad = upstream
+            self._backward_node_by_node(wanted)
+            result = {name: plain(self.inputs[name].grad) for name in wanted}
+            finite = all(_finite(grad) for grad in result.values())
+        if not finite:
+            self.check_finite()                      # an inf inside the graph: name it
+            raise FloatingPointError(f"backward produced a non-finite gradient for "
+                                     f"{', '.join(n for n, g in result.items() if not _finite(g))}")
+        self.backward_done = True
+        return result
+
+    def _backward_node_by_node(self, wanted):
+        needed = self._needed(wanted)
         node = None
         try:
             with np.errstate(all="ignore"):
-                for node in reversed(self.nodes):
-                    if node.gate is None:
+                for node, kits_own in zip(reversed(self._gates), reversed(self._kits_own)):
+                    if node.grad is None or node not in needed:
+                        node.downstream = ()
                         continue
                     grads = node.gate.backward(node.grad)
-                    node.downstream = self._check_grads(node, grads)
+                    node.downstream = self._check_grads(node, grads, kits_own)
                     for parent, grad in zip(node.inputs, node.downstream):
-                        parent.grad = grad if parent.grad is None else parent.grad + grad
+                        if parent in needed:
+                            parent.grad = grad if parent.grad is None else parent.grad + grad
         except GradientShapeError:
             raise
         except Exception as error:
             raise _wrapped(error, f"backward failed at {self.describe(node)}",
                            _backward_hint(error)) from error
-        self.backward_done = True
-        return self.input_grads()
+        for name in wanted:                       # an input no path reaches: gradient 0
+            node = self.inputs[name]
+            if node.grad is None:
+                node.grad = np.zeros_like(node.value) if np.ndim(node.value) else np.float64(0.0)
 
-    def _first_upstream(self, upstream):
+    def _slots(self, wanted):
+        """Where the wanted inputs sit in the plan's arrays (cached per set of names)."""
+        key = ("slots",) + tuple(wanted)
+        cache = self.__dict__.setdefault("_needed_cache", {})
+        if key not in cache:
+            cache[key] = [self.index[self.inputs[name]] for name in wanted]
+        return cache[key]
+
+    def _wanted(self, wrt):
+        if wrt is None:
+            return list(self.inputs)
+        wrt = [wrt] if isinstance(wrt, str) else list(wrt)
+        unknown = [name for name in wrt if name not in self.inputs]
+        if unknown:
+            raise ValueError(f"backward(wrt=...) got {unknown[0]!r}, which is not an input "
+                             f"(the graph's inputs are {', '.join(self.inputs) or 'none'})")
+        return wrt
+
+    def _needed(self, wanted):
+        """The nodes backward must visit: those that lead from a wanted input (cached per
+        set of names, since a graph is static)."""
+        key = tuple(wanted)
+        cache = self.__dict__.setdefault("_needed_cache", {})
+        if key not in cache:
+            needed = {self.inputs[name] for name in wanted}
+            if key == tuple(self.inputs):
+                needed = set(self.nodes)       # all: constants get their gradients too
+            for node in self.nodes:
+                if any(p in needed for p in node.inputs):
+                    needed.add(node)
+            cache[key] = needed
+        return cache[key]
+
+    def first_upstream(self, upstream):
         """d output / d output: 1 for a scalar output, or the array the caller gives."""
         if not self.forward_done:
             raise RuntimeError("call forward(...) before backward(): backward needs the "
@@ -363,9 +510,13 @@ class Graph:
         """{input name: gradient}, floats for scalar inputs, arrays for array inputs."""
         return {name: plain(node.grad) for name, node in self.inputs.items()}
 
-    def _check_grads(self, node, grads):
-        """One gradient per input, each with its input's shape (undoing broadcasting)."""
-        if not isinstance(grads, (tuple, list)) or len(grads) != len(node.inputs):
+    def _check_grads(self, node, grads, kits_own=False):
+        """One gradient per input, each with its input's shape (undoing broadcasting).
+        The kit's own gates return one gradient per input, so only shapes are compared."""
+        if kits_own:
+            if all(np.shape(g) == np.shape(p.value) for g, p in zip(grads, node.inputs)):
+                return grads
+        elif not isinstance(grads, (tuple, list)) or len(grads) != len(node.inputs):
             hint = (" (for one input, return a tuple: (grad,))"
                     if len(node.inputs) == 1 and not isinstance(grads, (tuple, list)) else "")
             raise GradientShapeError(
@@ -386,7 +537,7 @@ class Graph:
             fixed.append(grad)
         return tuple(fixed)
 
-    def _check_finite(self):
+    def check_finite(self):
         """Every value must be finite: an inf inside the graph (exp(1000)) can hide behind
         a finite output (1 / exp(1000) = 0) and turn the gradients into NaN."""
         for node in self.nodes:
@@ -421,6 +572,13 @@ def formula(graph, limit=200):
 
 class GradientShapeError(ValueError, TypeError):
     """A gate's backward gave the wrong number of gradients, or one of the wrong shape."""
+
+
+def _finite(value):
+    """Is every entry finite? (A float is checked without numpy's overhead.)"""
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return bool(np.isfinite(value).all())
 
 
 def _gate_output(node):

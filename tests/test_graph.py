@@ -713,3 +713,96 @@ def test_star_import_leaves_python_max_and_sum_alone():
     exec("from bpwidgets import *", names)      # noqa: S102 (a fixed string, our own)
     assert "sum" not in names and "max" not in names
     assert names["parse"] is bp.parse and names["jacobian"] is bp.jacobian
+
+
+# ---- the compiled plan: a big scalar graph runs level by level ------------------------
+
+def scalar_mlp(sizes=(2, 8, 8, 1), seed=0):
+    """A scalar MLP as a graph of + * relu gates (hundreds of nodes), with its values."""
+    rng = np.random.default_rng(seed)
+    acts = list(bp.inputs([f"x{i}" for i in range(sizes[0])]))
+    values = {a.name: float(v) for a, v in zip(acts, rng.standard_normal(sizes[0]))}
+    for k, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+        outs = []
+        for j in range(n_out):
+            b = bp.inputs(f"b{k}_{j}")
+            values[b.name] = float(rng.standard_normal())
+            act = b
+            for i, a in enumerate(acts):
+                w = bp.inputs(f"w{k}_{j}_{i}")
+                values[w.name] = float(rng.standard_normal())
+                act = act + w * a
+            outs.append(bp.relu(act) if k < len(sizes) - 2 else act)
+        acts = outs
+    return acts[0], values
+
+
+def test_a_big_scalar_graph_compiles_and_agrees_with_running_node_by_node():
+    output, values = scalar_mlp()
+    fast = bp.Graph(output)
+    assert fast.plan is not None                       # 200+ gates of + * relu
+    small = bp.Graph(output)
+    small.plan = None                                  # the same graph, node by node
+    f_node, g_node = small.forward(**values), small.backward()
+    nodes_by_node = [(n.value, n.grad, n.downstream) for n in small.nodes]
+    f_fast, g_fast = fast.forward(**values), fast.backward()
+    assert f_fast == pytest.approx(f_node, rel=1e-13)
+    for name in g_node:
+        assert g_fast[name] == pytest.approx(g_node[name], rel=1e-12, abs=1e-15)
+    # every node's value and gradient, and every edge's downstream (made when asked for)
+    for node, (value, grad, downstream) in zip(fast.nodes, nodes_by_node):
+        assert node.value == pytest.approx(value, rel=1e-13, abs=1e-15)
+        assert node.grad == pytest.approx(grad, rel=1e-12, abs=1e-15)
+        assert np.allclose(node.downstream, downstream, rtol=1e-12, atol=1e-15)
+    # after a new point, the per-edge numbers follow (no stale gate caches)
+    moved = {name: v + 0.25 for name, v in values.items()}
+    small.forward(**moved)
+    small.backward()
+    want = [n.downstream for n in small.nodes]
+    fast.forward(**moved)
+    fast.backward()
+    for node, downstream in zip(fast.nodes, want):
+        assert np.allclose(node.downstream, downstream, rtol=1e-12, atol=1e-15)
+    local = [e.local for e in fast.edges if e.target.gate is not None]
+    assert all(v is not None for v in local)
+
+
+def test_a_compiled_graph_names_bad_inputs_and_hidden_infinities():
+    output, values = scalar_mlp()
+    g = bp.Graph(output)
+    with pytest.raises(ValueError, match=r"input 'x0' is NaN"):
+        g.forward(**dict(values, x0=float("nan")))
+    with pytest.raises(TypeError, match=r"input 'x1'"):
+        g.forward(**dict(values, x1=True))
+    with pytest.raises(ValueError, match=r"scalar inputs only: input 'x1' has shape \(2,\)"):
+        g.forward(**dict(values, x1=[1.0, 2.0]))
+    x = bp.inputs("x")
+    chain = x
+    for _ in range(150):
+        chain = chain * 1.0 + 0.0
+    g = bp.Graph(1 / bp.exp(chain))
+    assert g.plan is not None
+    with pytest.raises(FloatingPointError, match=r"\(exp\)"):
+        g.forward(x=1000)
+        g.backward()
+
+
+def test_backward_wrt_gives_only_what_is_asked_and_the_same_numbers():
+    g = bp.parse("sum((W @ x) ** 2) + 3 * c")
+    W, x = np.array([[0.1, 0.5], [-0.3, 0.8]]), np.array([0.2, 0.4])
+    g.forward(W=W, x=x, c=2.0)
+    everything = g.backward()
+    only_w = g.backward(wrt=["W"])
+    assert list(only_w) == ["W"]
+    np.testing.assert_array_equal(only_w["W"], everything["W"])
+    assert g.inputs["x"].grad is None and g.inputs["c"].grad is None     # not computed
+    assert g.backward(wrt="c") == {"c": 3.0}
+    with pytest.raises(ValueError, match=r"wrt=.*'q', which is not an input"):
+        g.backward(wrt=["q"])
+
+
+def test_batched_graph_is_a_thin_runner_not_a_graph():
+    g = bp.BatchedGraph(bp.parse("(x + y) * z").output)
+    assert not isinstance(g, bp.Graph)
+    assert g.forward(x=-2, y=5, z=-4) == -12.0
+    assert g.backward() == {"x": -4.0, "y": -4.0, "z": 3.0}
