@@ -7,9 +7,9 @@ The engine (numpy only)::
     g.forward(x=-2, y=5, z=-4)      # -12.0
     g.backward()                    # {'x': -4.0, 'y': -4.0, 'z': 3.0}
 
-Pictures (``bp.draw``, ``bp.show``) need Graphviz's ``dot`` program only when they
-are drawn, so the engine works without it. Widgets (``bp.explore``,
-``bp.TrainingView``) and matplotlib figures (``bp.plots``) load on first use.
+The engine needs numpy alone. Pictures (``bp.draw``, ``bp.show``: the graphviz package,
+and Graphviz's ``dot`` program to draw), widgets (``bp.explore``, ``bp.TrainingView``:
+ipywidgets) and matplotlib figures (``bp.plots``) load on first use.
 """
 
 from . import datasets, nn
@@ -23,7 +23,6 @@ from .labels import flow_roles, gate_symbol, node_text
 from .nudge import Nudge, nudge
 from .ops import OPS, Gate
 from .parse import ParseError, parse
-from .render import GraphvizMissing, Picture, SvgTemplate, draw, show
 from .predict import Prediction, Verdict, check_prediction, check_shape
 from .steps import Step, backward_steps
 
@@ -42,15 +41,33 @@ __all__ = [
     "rel_error", "relu", "show", "sigmoid", "tanh",
 ]
 
-# Widgets (ipywidgets) and plots (matplotlib) load on first use, keeping the engine light.
-LAZY = {"explore": "explorer", "Explorer": "explorer",
-        "TrainingView": "training", "ActivationExplorer": "training"}
+# Pictures (graphviz), widgets (ipywidgets) and plots (matplotlib) load on first use, so
+# the engine needs numpy alone: name -> the module that defines it.
+LAZY = {"draw": ".render", "show": ".render", "Picture": ".render", "SvgTemplate": ".render",
+        "GraphvizMissing": ".render",
+        "explore": ".widgets.explorer", "Explorer": ".widgets.explorer",
+        "TrainingView": ".widgets.training", "ActivationExplorer": ".widgets.training"}
+MODULES = (".render", ".widgets", ".plots")      # bp.render, bp.widgets, bp.plots
+DISPLAY_PACKAGES = {"graphviz", "ipywidgets", "matplotlib"}
 
 
 def __getattr__(name):
-    from importlib import import_module
     if name in LAZY:
-        return getattr(import_module(f".widgets.{LAZY[name]}", __name__), name)
-    if name == "plots":
-        return import_module(".plots", __name__)
+        return getattr(_load(LAZY[name], name), name)
+    if f".{name}" in MODULES:
+        return _load(f".{name}", name)
     raise AttributeError(f"module 'bpwidgets' has no attribute {name!r}")
+
+
+def _load(module, name):
+    """Import a module of pictures, widgets or plots; a missing display package is named."""
+    from importlib import import_module
+    try:
+        return import_module(module, __name__)
+    except ImportError as error:
+        missing = (error.name or "").partition(".")[0]
+        if missing not in DISPLAY_PACKAGES:
+            raise
+        raise ImportError(f"bp.{name} needs the Python package {missing!r}, which is not "
+                          f"installed (the engine does not): pip install {missing}",
+                          name=missing) from error

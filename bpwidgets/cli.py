@@ -78,7 +78,7 @@ def grad_command(args):
 
 def render_command(args):
     from .render import write
-    from .render.dot import WRITERS
+    from .render.files import WRITERS
     suffix = args.output[args.output.rfind("."):].lower() if "." in args.output else ""
     if suffix not in WRITERS:
         raise UsageError(f"cannot write {args.output!r}: the file name must end in "

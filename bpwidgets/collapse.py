@@ -72,6 +72,12 @@ class Collapsed(Gate):
         sigmoid.out = self.inner.output.value
         return sigmoid.slips()
 
+    def local_formula(self, i, inputs, out, number, texts):
+        """The σ gate made by collapsing is captioned as the sigmoid gate: (1-s)*s."""
+        if self._name != "sigmoid":
+            return None
+        return OPS["sigmoid"]().local_formula(i, inputs, out, number, texts)
+
     def __copy__(self):
         """A copy with its own subgraph, so two graphs never share one gate's state."""
         return Collapsed(clone_graph(self.inner), self._name, self.symbol)

@@ -269,7 +269,6 @@ class Graph:
     """
 
     FAST_FROM = 100     # gates: from this many on, a graph that can run level by level does
-    batched = False     # until render/, steps and the explorer stop asking
 
     def __init__(self, output, expression=None):
         if not isinstance(output, Node):

@@ -27,42 +27,28 @@ def constant_number(node):
     neg(1)), or None."""
     if node.kind == "constant" and np.ndim(node.value) == 0:
         return float(node.value)
-    if node.gate is not None and type(node.gate) is ops.Negate:
+    if node.gate is not None and node.gate.reads_as_number:
         inner = constant_number(node.inputs[0])
-        return None if inner is None else -inner
+        return None if inner is None else float(node.gate.forward(inner))
     return None
 
 
 def gate_label(node):
     """(symbol, folded input index or None): add(x, 1) -> ('+1', 1), div(1, x) -> ('1/x', 0).
 
-    A scalar constant on one side of + - * / is written into the symbol, as the
-    lecture draws it, instead of being drawn as its own node.
+    A scalar constant on one side of a gate that folds constants (``Gate.fold``: + - * /)
+    is written into the symbol, as the lecture draws it, instead of being drawn as its
+    own node.
     """
     symbol = node.gate.symbol
-    if len(node.inputs) != 2 or type(node.gate) not in FOLDS:
+    if len(node.inputs) != 2:
         return symbol, None
     left, right = (constant_number(p) for p in node.inputs)
     if (left is None) == (right is None):
         return symbol, None
     on_left = left is not None
-    c = left if on_left else right
-    return FOLDS[type(node.gate)](ops.format_constant(c), c, on_left), (0 if on_left else 1)
-
-
-def _signed(op, text, c):
-    """'+2', '-2' (for + -2), '-2', '+2' (for - -2)."""
-    if op == "+":
-        return f"+{text}" if c >= 0 else text
-    return f"-{text}" if c >= 0 else f"+{ops.format_constant(-c)}"
-
-
-FOLDS = {
-    ops.Add: lambda text, c, on_left: _signed("+", text, c),
-    ops.Subtract: lambda text, c, on_left: f"{text}-x" if on_left else _signed("-", text, c),
-    ops.Multiply: lambda text, c, on_left: f"*{text}",
-    ops.Divide: lambda text, c, on_left: f"{text}/x" if on_left else f"/{text}",
-}
+    folded = node.gate.fold(left if on_left else right, on_left)
+    return (symbol, None) if folded is None else (folded, 0 if on_left else 1)
 
 
 def hidden_nodes(graph):
@@ -94,16 +80,18 @@ def symbol(node):
 
 
 def flow_roles(graph):
-    """{node: its role in backward flow}: a gate's ``flow`` (``add distributes``, ``max
-    routes``, ``mul swaps``...), and ``copy: gradients add`` for every node used twice or
-    more (a fan-out), gate or not. A gate that also fans out gets both, joined by ``; ``."""
+    """{node: its role in backward flow}: what its gate says (``Gate.flow_role``: ``add
+    distributes``, ``max routes``, ``mul swaps``, ``scales by 2``...), and ``copy:
+    gradients add`` for every node used twice or more (a fan-out), gate or not. A gate
+    that also fans out gets both, joined by ``; ``."""
     roles = {}
     for node in graph.nodes:
-        parts = [node.gate.flow] if node.gate is not None and node.gate.flow else []
-        if node.gate is not None and type(node.gate) is ops.Multiply:
-            symbol, folded = gate_label(node)
-            if folded is not None:      # *2: the "other input" is a constant
-                parts = [f"scales by {symbol[1:]}"]
+        parts = []
+        if node.gate is not None:
+            _, index = gate_label(node)
+            folded = None if index is None else constant_number(node.inputs[index])
+            role = node.gate.flow_role(folded)
+            parts = [role] if role else []
         if len(graph.consumers[node]) > 1:
             parts.append(FANOUT_FLOW)
         if parts:
@@ -151,11 +139,28 @@ def format_numbers(values, decimals=2):
     return np.array(texts, dtype=object).reshape(np.shape(values))
 
 
+def format_array(values, decimals=2, most=4, flat=False):
+    """A value as text: a number as ``format_number`` writes it, a small array entry by
+    entry in one shared format (``format_numbers``), a row in brackets: '[0.50 -1.00]',
+    '[[1.00 2.00] [3.00 4.00]]'; ``flat``: one list, '[1.00, 2.00, 3.00, 4.00]'. None
+    for an array of more than ``most`` entries: say its shape instead."""
+    if np.ndim(values) == 0:
+        return format_number(values, decimals)
+    if np.size(values) > most:
+        return None
+    texts = format_numbers(values, decimals)
+    if flat:
+        return "[" + ", ".join(np.ravel(texts)) + "]"
+    return _rows(texts)
+
+
+def _rows(texts):
+    if np.ndim(texts) == 1:
+        return "[" + " ".join(texts) + "]"
+    return "[" + " ".join(_rows(row) for row in texts) + "]"
+
+
 # ---- a short text for a node ------------------------------------------------------
-
-PRECEDENCE = {"add": 1, "sub": 1, "mul": 2, "div": 2, "matmul": 2, "neg": 3, "pow": 4}
-INFIX = {"add": " + ", "sub": " - ", "mul": "*", "div": "/", "matmul": " @ "}
-
 
 def node_text(graph, node, limit=40):
     """A node written as a formula, the way the step captions write it: 'w0*x0 + w1*x1'.
@@ -193,18 +198,6 @@ def node_texts(graph, limit=28, name_long=True):
 
 
 def _compose(node, texts, strength):
-    name, args = node.gate.name, node.inputs
-    level = PRECEDENCE.get(name)
-
-    def wrap(arg, need):
-        return texts[arg] if strength[arg] >= need else f"({texts[arg]})"
-
-    if name in INFIX:
-        # the right operand of - and / needs brackets at equal strength too
-        right_need = level + (name in ("sub", "div"))
-        return wrap(args[0], level) + INFIX[name] + wrap(args[1], right_need), level
-    if name == "neg":
-        return "-" + wrap(args[0], level + 1), level
-    if name == "pow":
-        return wrap(args[0], level + 1) + "**" + ops.format_constant(node.gate.exponent), level
-    return f"{name}({', '.join(texts[a] for a in args)})", 5
+    """(the gate written over its inputs' texts, how tightly that binds): its gate says how."""
+    inputs = [ops.Operand(texts[p], strength[p]) for p in node.inputs]
+    return node.gate.formula(inputs), node.gate.precedence

@@ -1,10 +1,10 @@
 """Safe expressions: text like ``"(x + y) * z"`` -> a Graph, never eval or exec.
 
 Python's own ``ast`` module reads the text; we then walk the tree and accept only an
-allow-list: numbers, input names, ``+ - * / ** @``, unary minus, the functions in
-``ops.FUNCTIONS``, and parentheses. Anything else is refused with a ``ParseError``
-that says what was found and at which column. Constants are never evaluated here:
-``2 ** 3`` becomes a graph, not the number 8.
+allow-list: numbers, input names, ``+ - * / ** @``, unary minus, the ops of the op
+table written as calls (``exp(x)``, ``max(a, b)``: ``Gate.function``), and parentheses.
+Anything else is refused with a ``ParseError`` that says what was found and at which
+column. Constants are never evaluated here: ``2 ** 3`` becomes a graph, not the number 8.
 """
 
 import ast
@@ -117,10 +117,10 @@ def _children(item, expression):
         return [item.operand]
     if isinstance(item, ast.Call):
         name = item.func.id if isinstance(item.func, ast.Name) else None
-        if name not in ops.FUNCTIONS:
+        if not ops.is_function(name):
             what = f"the function {name}()" if name else "calling this"
             _refuse(what, item, expression,
-                    hint=f"known functions: {', '.join(ops.FUNCTIONS)}")
+                    hint=f"known functions: {', '.join(ops.functions())}")
         if item.keywords:
             _refuse("a keyword argument", item.keywords[0], expression)
         arity = ops.OPS[name].arity
@@ -129,7 +129,7 @@ def _children(item, expression):
                              f"got {len(item.args)}", expression, item.col_offset)
         return list(item.args)
     if isinstance(item, ast.Name):
-        if item.id in ops.FUNCTIONS:
+        if ops.is_function(item.id):
             raise ParseError(f"{item.id} is a function: call it, as in {item.id}(x)",
                              expression, item.col_offset)
         return []

@@ -19,15 +19,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import labels
+from .graph import Graph
+from .ops import OPS
 
 
 # ---- numbers as the lecture writes them -----------------------------------------------
 
 def fixed(value, decimals=2):
     """A number as the pictures write it (``labels.format_number``): -0.5344 -> '-0.53',
-    8.3e-07 stays 8.3e-07; small arrays in brackets, their entries in one format. Asked
-    for more than two decimals, it adds digits only where they show: fixed(2.0, 4) ->
-    '2.00', fixed(0.19661, 4) -> '0.1966', fixed(8.312e-07, 4) -> '8.312e-07'."""
+    8.3e-07 stays 8.3e-07; small arrays in brackets, their entries in one format
+    (``labels.format_array``). Asked for more than two decimals, it adds digits only where
+    they show: fixed(2.0, 4) -> '2.00', fixed(0.19661, 4) -> '0.1966', fixed(8.312e-07, 4)
+    -> '8.312e-07'."""
     if np.ndim(value) == 0:
         text = labels.format_number(value)
         if decimals <= 2 or not math.isfinite(value):
@@ -38,12 +41,7 @@ def fixed(value, decimals=2):
         while text.endswith("0") and len(text.partition(".")[2]) > 2:
             text = text[:-1]
         return text
-    if np.size(value) <= 4:
-        texts = labels.format_numbers(value, decimals)
-        if np.ndim(value) == 1:
-            return "[" + " ".join(texts) + "]"
-        return "[" + " ".join("[" + " ".join(row) + "]" for row in texts) + "]"
-    return f"<array of shape {np.shape(value)}>"
+    return labels.format_array(value, decimals) or f"<array of shape {np.shape(value)}>"
 
 
 def short(value, decimals=2):
@@ -57,69 +55,39 @@ def short(value, decimals=2):
     return "0" if text in ("-0", "") else text
 
 
-# ---- one formula per op: how its local gradient is computed ---------------------------
-# Each takes (node, i): gate node and input slot. It returns the formula for the local
-# gradient, or None when the local gradient is a plain constant (1, -1) that says it all.
-# Only scalars get formulas; arrays show their local gradient's numbers.
+# ---- the local gradient, said: each gate writes its own formula -----------------------
 
-def par(value, decimals=2):
-    """``short`` in brackets when negative, for a base or a factor: (-0.76)^2."""
-    text = short(value, decimals)
-    return f"({text})" if text.startswith("-") else text
-
-
-def _other(node, i, texts):
-    other = node.inputs[1 - i]
-    text = texts.get(other, "")
-    if not text or text.startswith("the ") or labels.constant_number(other) is not None:
-        return None
-    return f"({text})" if " " in text else text
-
-
-def _value(node, i):
-    return node.inputs[i].value
-
-
-LOCAL_FORMULAS = {
-    "add": lambda node, i, texts, d: None,
-    "sub": lambda node, i, texts, d: None,
-    "neg": lambda node, i, texts, d: None,
-    "mul": lambda node, i, texts, d: _other(node, i, texts),
-    "div": lambda node, i, texts, d: (f"1/{short(_value(node, 1), d)}" if i == 0 else
-                                      f"-{par(_value(node, 0), d)}/{par(_value(node, 1), d)}^2"),
-    "max": lambda node, i, texts, d: ("wins the max" if node.gate.local_gradients()[i] else
-                                      "loses the max"),
-    "pow": lambda node, i, texts, d: (f"{short(node.gate.exponent, d)}*{par(_value(node, 0), d)}"
-                                      + ("" if node.gate.exponent == 2 else
-                                         f"^{short(node.gate.exponent - 1, d)}")),
-    "exp": lambda node, i, texts, d: f"e^{short(_value(node, 0), d)}",
-    "log": lambda node, i, texts, d: f"1/{short(_value(node, 0), d)}",
-    "sigmoid": lambda node, i, texts, d: f"(1-{short(node.value, d)})*{short(node.value, d)}",
-    "tanh": lambda node, i, texts, d: f"1-{par(node.value, d)}^2",
-    "relu": lambda node, i, texts, d: "input > 0" if _value(node, 0) > 0 else "input <= 0",
-    "leaky_relu": lambda node, i, texts, d: "input > 0" if _value(node, 0) > 0 else "input <= 0",
-    "elu": lambda node, i, texts, d: ("input > 0" if _value(node, 0) > 0 else
-                                      f"{short(node.gate.alpha, d)}*e^{short(_value(node, 0), d)}"),
-}
-"""op name -> formula of its local gradient. Every elementwise op of ``OPS`` is here (a test
-checks it); a learner's own gate, or a collapsed one, shows its local gradient's value."""
-
-# Words, not formulas: said after the value ("1 (input > 0)").
-WORDED = ("max", "relu", "leaky_relu")
+LOCAL_FORMULAS = OPS
+"""Where the local-gradient formulas live: on each gate of the op table
+(``Gate.local_formula``, ``Gate.local_words``), so this is the op table itself."""
 
 
 def local_text(node, i, texts, decimals=2):
-    """'e^-1 = 0.37', '1', '-1/1.37^2 = -0.53', '1 (input > 0)': the local gradient, said."""
-    local = node.gate.local_gradients()[i]
-    formula = None
-    rule = LOCAL_FORMULAS.get(node.gate.name)
-    if rule is not None and np.ndim(local) == 0 and np.ndim(node.value) == 0:
-        formula = rule(node, i, texts, decimals)
+    """'e^-1 = 0.37', '1', '-1/1.37^2 = -0.53', '1 (input > 0)': the local gradient, said.
+
+    The gate says it: words after the value (``Gate.local_words``), or a formula before
+    it (``Gate.local_formula``), or nothing where the value says it all (add's 1). Only
+    scalars get words or a formula; arrays show their local gradient's numbers."""
+    local = node.local_gradients[i]
+    if np.ndim(local) != 0 or np.ndim(node.value) != 0:
+        return short(local, decimals)
+    values = [source.value for source in node.inputs]
+    words = node.gate.local_words(i, values)
+    if words is not None:
+        return f"{short(local, decimals)} ({words})"
+    formula = node.gate.local_formula(i, values, node.value, lambda v: short(v, decimals),
+                                      input_texts(node, texts))
     if formula is None:
         return short(local, decimals)
-    if node.gate.name in WORDED or (node.gate.name == "elu" and formula == "input > 0"):
-        return f"{short(local, decimals)} ({formula})"
     return f"{formula} = {fixed(local, decimals)}"
+
+
+def input_texts(node, texts):
+    """The texts a gate may write its inputs as in a caption: None for a constant, or
+    for one too long to write (named 'the exp node n7')."""
+    return [None if not texts.get(source) or texts[source].startswith("the ")
+            or labels.constant_number(source) is not None else texts[source]
+            for source in node.inputs]
 
 
 # ---- the steps -------------------------------------------------------------------------
@@ -150,11 +118,20 @@ class Step:
         return f"Step {self.number}: {self.caption}"
 
 
+def stepped_gates(graph):
+    """The gates that get a step, in the order backward visits them: every gate that is
+    drawn (the neg of x * -1, drawn inside the gate *-1, has no step of its own). The
+    step-through and the explorer's step count both ask this."""
+    hidden, _ = labels.hidden_nodes(graph)
+    return [node for node in reversed(graph.nodes) if node.gate is not None and node not in hidden]
+
+
 def backward_steps(graph):
     """Every gate in the order backward visits it, each with its edges and caption."""
-    if graph.batched:
-        raise ValueError("backward_steps needs per-edge details, which a batched graph does "
-                         "not keep: build the graph with Graph(output) (batched=False)")
+    if not isinstance(graph, Graph):
+        raise ValueError(f"backward_steps needs a bp.Graph, got {type(graph).__name__}: it reads "
+                         "the values and gradients a Graph keeps on its nodes (a batched runner "
+                         "keeps them in arrays)")
     if not graph.backward_done:
         raise RuntimeError("call forward(...) and backward() first: the steps read the "
                            "values and gradients they left on the nodes")
@@ -162,9 +139,7 @@ def backward_steps(graph):
     hidden, folded = labels.hidden_nodes(graph)    # drawn inside a gate: no step of their own
     arrived = {}        # node -> the gradients that reached it so far, in order (fan-outs add)
     steps = []
-    for node in reversed(graph.nodes):
-        if node.gate is None or node in hidden:
-            continue
+    for node in stepped_gates(graph):
         symbol = labels.gate_label(node)[0]
         slots = [i for i, source in enumerate(node.inputs)
                  if (node, i) not in folded and source not in hidden]
@@ -240,13 +215,7 @@ def _fork_sum(name, parts, total):
 
 def _non_elementwise(node, i, texts):
     """@ and sum have no elementwise local gradient: say the rule backward used."""
-    name = node.gate.name
-    if name == "matmul":
-        a, b = (texts[p] if len(texts[p]) < 8 else "AB"[k] for k, p in enumerate(node.inputs))
-        return f"upstream @ {b}.T" if i == 0 else f"{a}.T @ upstream"
-    if name == "sum":
-        return f"upstream {fixed(node.grad)} copied to every entry"
-    return f"backward(upstream {fixed(node.grad)})"
+    return node.gate.backward_rule(i, input_texts(node, texts), fixed(node.grad))
 
 
 def _say(node, edges):

@@ -12,26 +12,24 @@ back along that edge below it (red)::
 Every number sits in a fixed-size cell, so the layout does not depend on the
 digits: the live widget lays a graph out once and patches new numbers in
 (``template.py``). Both share ``layout``, which asks a function ``put(slot)`` what
-to write in each number or colour *slot*.
+to write in each number or colour *slot* (``slots.py``: which number a slot holds;
+``slot_content`` here: how it looks).
 
     g = bp.parse("(x + y) * z"); g.forward(x=-2, y=5, z=-4); g.backward()
-    bp.draw(g)          # a graphviz.Digraph
-    bp.show(g)          # a Picture: shows itself in a notebook, short stable repr
+    bp.draw(g)          # a graphviz.Digraph; files.py runs Graphviz on it
 """
 
-import base64
 import html
-import pathlib
-import re
-from collections import namedtuple
 
 import graphviz
 import numpy as np
 
 from .. import ops
+from ..graph import Graph, Node
 # Constants folded into gate symbols (+1, 1/x): one home, shared with the step captions.
-from ..labels import flow_roles, format_number, format_numbers, gate_label, hidden_nodes
 # format_number lives in labels (a core module) so the step captions use it too.
+from ..labels import flow_roles, format_number, format_numbers, gate_label, hidden_nodes
+from .slots import Slot, Total, display_shape, slot_number, slot_value
 
 # ---- the look ----------------------------------------------------------------------
 FONT = "Helvetica"
@@ -53,8 +51,15 @@ MATRIX_LIMIT = 4                # arrays up to 4x4 are drawn entry by entry
 
 TABLE = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"{}>'
 
+# A picture in a notebook page (``picture.py``; the explorer frames its SVG the same way):
+PICTURE_MIN_SCALE = 0.6      # numbers stay >= 9.6 px; a narrower page scrolls instead
+PICTURE_MARK = "<!-- bpwidgets picture -->"
+PICTURE_END = "<!-- end of bpwidgets picture -->"
+"""Around every Picture's HTML, so lessons/sanitize.cfg can leave the drawing out of
+nbval's comparison (its coordinates change with the Graphviz version and fonts)."""
 
-# ---- numbers -------------------------------------------------------------------------
+
+# ---- numbers and colours: how a slot looks --------------------------------------------
 
 def gradient_colour(number):
     """Gradients are red; positive ones lean orange and zero is grey, so a sign
@@ -64,92 +69,11 @@ def gradient_colour(number):
     return POSITIVE_COLOUR if number > 0 else ZERO_COLOUR
 
 
-def display_shape(value):
-    """The shape a value is drawn with: () before forward and for scalars."""
-    return () if value is None else np.shape(value)
-
-
 def is_small(shape, max_entries=None):
     """Drawn entry by entry (scalars, vectors and matrices up to 4x4, and at most
     ``max_entries`` entries if given)? Bigger arrays show only their shape."""
     fits = len(shape) <= 2 and all(n <= MATRIX_LIMIT for n in shape)
     return fits and (max_entries is None or int(np.prod(shape)) <= max_entries)
-
-
-# ---- slots: every number or colour that changes with the values ------------------------
-
-Slot = namedtuple("Slot", "kind ref entry")
-"""One changing thing in the picture. ``kind`` is one of
-
-- 'value', 'grad', 'local' (``ref`` an Edge): the edge's forward value, its downstream
-  gradient, the target gate's local gradient for it;
-- 'out_value', 'out_grad' (``ref`` the output node): the output's value and gradient;
-- 'total' (``ref`` a Total(input, consumers) for an input that fans out): its summed
-  gradient;
-- 'grad_colour', 'out_grad_colour', 'total_colour': the colour of those gradients;
-- 'fill', 'stroke' (``ref`` a node): its colours (highlighted or not).
-
-``entry`` is None for a scalar, else the array index drawn in that cell.
-"""
-
-
-def slot_number(graph, slot, visited=None):
-    """The number a slot shows now, or None (not computed yet, or not yet visited)."""
-    number = slot_value(graph, slot, visited)
-    if number is None:
-        return None
-    return float(number if slot.entry is None else number[slot.entry])
-
-
-def slot_value(graph, slot, visited=None):
-    """The whole value (scalar or array) a slot's entry is taken from, or None."""
-    kind, ref, entry = slot
-    kind = kind.removesuffix("_colour")
-    if not graph.forward_done:
-        return None
-    if kind == "value":
-        number = ref.source.value
-    elif kind == "out_value":
-        number = ref.value
-    elif kind == "local":
-        number = _local(graph, ref)
-    elif not graph.backward_done:
-        return None
-    elif kind == "grad":
-        if visited is not None and ref.target not in visited:
-            return None
-        number = ref.downstream
-    elif kind == "out_grad":
-        number = ref.grad
-    elif kind == "total":
-        if visited is not None and not all(t in visited for t in ref.consumers):
-            return None
-        number = ref.node.grad
-    else:
-        raise ValueError(f"unknown slot kind {slot.kind!r}")
-    return number
-
-
-def _local(graph, edge):
-    """The local gradient drawn per entry of the edge's value (broadcast if it is a
-    scalar such as add's 1), or None (batched graphs, non-elementwise gates)."""
-    if graph.batched:
-        return None
-    local = edge.local
-    if local is None:
-        return None
-    shape = display_shape(edge.source.value)
-    if np.shape(local) == shape:
-        return local
-    try:
-        return np.broadcast_to(local, shape)
-    except ValueError:
-        return None      # the input was broadcast: its local gradient is bigger than it
-
-
-Total = namedtuple("Total", "node consumers")
-"""The ref of a 'total' slot: an input and the gates that use it (its gradient is
-complete once all of them have been visited)."""
 
 
 def slot_content(graph, slot, decimals=2, visited=None, highlight=None):
@@ -366,7 +290,7 @@ def draw(graph, *, show_local=False, highlight=None, visited=None, decimals=2,
     >>> g = bp.parse("(x + y) * z"); g.forward(x=-2, y=5, z=-4); g.backward()
     >>> svg = bp.draw(g).pipe("svg")      # or bp.show(g) in a notebook
     """
-    _check(graph, highlight, visited)
+    check_drawable(graph, highlight, visited)
     visited = None if visited is None else set(visited)
 
     def put(slot):
@@ -375,142 +299,13 @@ def draw(graph, *, show_local=False, highlight=None, visited=None, decimals=2,
     return add_flow_labels(dot, graph) if show_flow else dot
 
 
-def _check(graph, highlight, visited):
-    from ..graph import Graph, Node
+def check_drawable(graph, highlight=None, visited=None):
+    """Refuse, with the reason, what cannot be drawn: not a Graph, or a highlight or
+    visited node from another graph."""
     if not isinstance(graph, Graph):
         raise TypeError(f"draw needs a bp.Graph, got {type(graph).__name__}")
-    if graph.batched:
-        raise ValueError("a batched graph keeps its numbers in arrays, not on its nodes, so it "
-                         "cannot be drawn: draw bp.Graph(graph.output) instead")
     if highlight is not None and (not isinstance(highlight, Node) or highlight not in graph.index):
         raise ValueError(f"highlight must be a node of this graph, got {highlight!r}")
     for node in visited or ():
         if node not in graph.index:
             raise ValueError(f"visited contains {node!r}, which is not a node of this graph")
-
-
-class GraphvizMissing(RuntimeError):
-    """Graphviz's ``dot`` program is not installed (the Python package alone cannot draw)."""
-
-
-INSTALL_HELP = ("Graphviz's 'dot' program was not found on PATH; bpwidgets needs it to draw "
-                "graphs. Install it with one of: "
-                "sudo apt-get install graphviz (Debian/Ubuntu) | "
-                "brew install graphviz (macOS) | "
-                "conda install -c conda-forge graphviz (conda)")
-
-
-def pipe(dot, fmt):
-    """Run Graphviz; a missing ``dot`` becomes one clear GraphvizMissing error."""
-    try:
-        return dot.pipe(format=fmt, quiet=True)
-    except graphviz.ExecutableNotFound:
-        raise GraphvizMissing(INSTALL_HELP) from None
-
-
-def to_svg(graph, **draw_kwargs):
-    """The drawing as SVG text."""
-    return pipe(draw(graph, **draw_kwargs), "svg").decode("utf-8")
-
-
-def to_png(graph, dpi=144, **draw_kwargs):
-    """The drawing as PNG bytes (``dpi`` 144: sharp on most screens)."""
-    dot = draw(graph, **draw_kwargs)
-    dot.graph_attr["dpi"] = str(dpi)
-    return pipe(dot, "png")
-
-
-WRITERS = {".svg": lambda graph, kw: to_svg(graph, **kw).encode("utf-8"),
-           ".png": lambda graph, kw: to_png(graph, **kw)}
-
-
-def write(graph, path, **draw_kwargs):
-    """Write the drawing to ``path``; the extension (.svg or .png) picks the format."""
-    path = pathlib.Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in WRITERS:
-        raise ValueError(f"cannot write {str(path)!r}: the file name must end in "
-                         f"{' or '.join(WRITERS)} (got {suffix or 'no extension'!r})")
-    data = WRITERS[suffix](graph, draw_kwargs)
-    path.write_bytes(data)
-    return path
-
-
-# ---- pictures for notebooks ---------------------------------------------------------------
-
-PICTURE_MARK = "<!-- bpwidgets picture -->"
-PICTURE_END = "<!-- end of bpwidgets picture -->"
-"""Around every Picture's HTML, so lessons/sanitize.cfg can leave the drawing out of
-nbval's comparison (its coordinates change with the Graphviz version and fonts)."""
-PICTURE_MIN_SCALE = 0.6      # numbers stay >= 9.6 px; a narrower page scrolls instead
-PICTURE_DPI = 96             # the PNG copy: 1 px per CSS px, small in a stored notebook
-
-
-class Picture:
-    """A drawing to show in a notebook: the picture for the eye, and a short,
-    deterministic text (output value, input gradients) for ``repr`` and nbval.
-
-    In a notebook it is HTML: the SVG as an image that shrinks to the page's width, down
-    to 60% of its size, and scrolls on a narrower page. JupyterLab shows that HTML even
-    in a notebook opened without running it (untrusted), where it shows no inline SVG.
-    A PNG copy goes along for viewers that show no HTML. ``svg`` is the SVG text.
-    """
-
-    def __init__(self, svg, text, png=None):
-        self.svg = svg
-        self.text = text
-        self.png = png
-
-    def html(self):
-        match = re.search(r'<svg width="([\d.]+)(pt|px)?"', self.svg)
-        width = float(match.group(1)) * (4 / 3 if match.group(2) == "pt" else 1)   # px
-        data = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
-        return (f"{PICTURE_MARK}\n<div style='overflow-x:auto'>"
-                f"<div style='max-width:{width:.0f}px;min-width:{PICTURE_MIN_SCALE * width:.0f}px'>"
-                f"<img alt='{html.escape(self.text, quote=True)}' "
-                f"style='width:100%;height:auto;display:block' "
-                f"src='data:image/svg+xml;base64,{data}'></div></div>\n{PICTURE_END}")
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {"text/plain": self.text, "text/html": self.html()}
-        if self.png is not None:
-            bundle["image/png"] = base64.b64encode(self.png).decode("ascii")
-        return bundle
-
-    def __repr__(self):
-        return self.text
-
-
-def show(graph, **draw_kwargs):
-    """A Picture of the graph with its current numbers (``bp.draw``'s keywords apply).
-
-    >>> bp.show(g)
-    <Picture of (x + y) * z: 5 nodes, output -12.00; grads x -4.00, y -4.00, z 3.00>
-    """
-    svg = to_svg(graph, **draw_kwargs)
-    png = to_png(graph, dpi=PICTURE_DPI, **draw_kwargs)
-    return Picture(svg[svg.index("<svg"):], describe(graph, draw_kwargs.get("decimals", 2)),
-                   png)
-
-
-def describe(graph, decimals=2):
-    """'<Picture of (x + y) * z: 5 nodes, output -12.00; grads x -4.00, ...>'."""
-    from ..graph import formula
-    what = graph.expression if graph.expression is not None else formula(graph)
-    if len(what) > 50:
-        what = what[:47] + "..."
-    text = f"<Picture of {what}: {len(graph.nodes)} nodes"
-
-    def brief(value):
-        shape = np.shape(value)
-        if not shape:
-            return format_number(value, decimals)
-        return "[" + ", ".join(np.ravel(format_numbers(value, decimals))) + "]" \
-            if np.size(value) <= 4 else f"array {shape}"
-    if graph.forward_done:
-        text += f", output {brief(graph.output.value)}"
-    if graph.backward_done:
-        grads = [f"{name} {brief(node.grad)}" for name, node in list(graph.inputs.items())[:6]]
-        more = ", ..." if len(graph.inputs) > 6 else ""
-        text += "; grads " + ", ".join(grads) + more
-    return text + ">"

@@ -20,8 +20,9 @@ without a new layout.
 
 import re
 
-from .dot import (_check, CELL_WIDTH, add_flow_labels, display_shape, layout, pipe, slot_content,
-                  to_svg)
+from .dot import CELL_WIDTH, add_flow_labels, check_drawable, layout, slot_content
+from .files import pipe, to_svg
+from .slots import display_shape
 
 COLOUR_KINDS = {"grad_colour", "out_grad_colour", "total_colour", "fill", "stroke"}
 MAX_COLOURS = 0x10000
@@ -64,7 +65,7 @@ class SvgTemplate:
     def from_graph(cls, graph, *, show_local=False, decimals=2, show_flow=False):
         """Run Graphviz once with placeholders in every slot (the graph's current
         shapes decide how many cells each edge gets)."""
-        _check(graph, None, None)
+        check_drawable(graph)
         order = []
         colours = []
 

@@ -26,13 +26,14 @@ from ..graph import Graph
 from ..nudge import nudge
 from ..parse import parse
 from ..render import SvgTemplate
-from ..render.dot import PICTURE_MIN_SCALE, format_number, gradient_colour
-from ..steps import backward_steps
+from ..render.dot import PICTURE_MIN_SCALE, gradient_colour
+from ..steps import backward_steps, stepped_gates
+from . import slider_grid
 from .guard import Guarded, error_html
 from .stepper import StepControls, at, done
 
 SLIDER_LIMIT = 4        # arrays up to 4x4 get a slider per entry; bigger ones a button
-NICE = (1, 2, 5)
+TABLE_LIMIT = 16        # the table shows arrays of up to 16 entries number by number
 SVG_WIDTH = re.compile(r'<svg width="([\d.]+)(pt|px)?"')
 
 
@@ -58,9 +59,6 @@ class Explorer(widgets.VBox, Guarded):
         if not isinstance(graph, Graph):
             raise TypeError(f"explore needs a bp.Graph or an expression string, "
                             f"got {type(graph).__name__}")
-        if graph.batched:
-            raise ValueError("explore needs per-edge details: use Graph(output), "
-                             "not Graph(output, batched=True)")
         unknown = [name for name in inputs if name not in graph.inputs]
         if unknown:
             raise ValueError(f"explore got {unknown[0]!r}, which is not an input of the "
@@ -128,9 +126,9 @@ class Explorer(widgets.VBox, Guarded):
 
     def _controls_for(self, name, value, bounds):
         if np.ndim(value) == 0:
-            return [self._slider(name, name, None, value, grid(value, bounds))]
+            return [self._slider(name, name, None, value, slider_grid.grid(value, bounds))]
         if _small(value):
-            grids = grids_for(value, bounds)
+            grids = slider_grid.grids_for(value, bounds)
             return [self._slider(f"{name}[{','.join(map(str, index))}]", name, index,
                                  value[index], grids[index])
                     for index in np.ndindex(value.shape)]
@@ -181,12 +179,12 @@ class Explorer(widgets.VBox, Guarded):
 
     def _slider(self, label, name, index, value, bounds):
         low, high, step = bounds
-        places = max(2, _places(step))
+        places = max(2, slider_grid.places(step))
         origin = float(value)
         # the slider holds the number the page will show, so the page has nothing to send
         # back when it draws (an echo could overwrite a value set from Python meanwhile)
-        shown = page_value(origin, low, high, step)
-        shown = shown if unround(shown, origin, step) == origin else origin
+        shown = slider_grid.page_value(origin, low, high, step)
+        shown = shown if slider_grid.unround(shown, origin, step) == origin else origin
         slider = widgets.FloatSlider(value=shown, min=low, max=high, step=step,
                                      description=label, readout_format=f".{places}f",
                                      continuous_update=True,
@@ -194,7 +192,8 @@ class Explorer(widgets.VBox, Guarded):
                                      layout=widgets.Layout(width="19em"))
 
         def moved(change):
-            self._guard(self._set, name, index, unround(change["new"], origin, step))
+            self._guard(self._set, name, index,
+                        slider_grid.unround(change["new"], origin, step))
         slider.observe(moved, names="value")
         self.sliders[label] = slider
         self._targets[label] = (name, index)
@@ -242,8 +241,7 @@ class Explorer(widgets.VBox, Guarded):
         self._recompute()
 
     def _step_count(self):
-        hidden, _ = labels.hidden_nodes(self.graph)
-        return sum(1 for node in self.graph.gates() if node not in hidden)
+        return len(stepped_gates(self.graph))
 
     def _draw(self):
         if not self.graph.backward_done:
@@ -299,113 +297,18 @@ def _start(name, node, given, graph):
         if not low < high:
             raise ValueError(f"the range for {name} must be (min, max) with min < max, "
                              f"got {given}")
-        bounds = (low, high, _nice_step(high - low))
+        bounds = (low, high, slider_grid.nice_step(high - low))
         given = given[2] if len(given) == 3 else min(max(0.0, low), high)
     value = given if given is not None else current if current is not None else 1.0
     value = float(value) if np.ndim(value) == 0 else np.array(value, dtype=float)
     if not np.all(np.isfinite(value)):
         raise ValueError(f"the starting value of {name} must be finite, got {value}")
     if bounds is None:
-        bounds = _default_range(value)
+        bounds = slider_grid.default_range(value)
     elif np.ndim(value) == 0 and not bounds[0] <= value <= bounds[1]:
         raise ValueError(f"the starting value {value} of {name} is outside its range "
                          f"({bounds[0]}, {bounds[1]})")
     return value, bounds
-
-
-# ---- the slider grid --------------------------------------------------------------------
-# The browser's slider (noUiSlider, in ipywidgets' FloatSlider) only takes the values
-# min + k*step: when it is drawn it snaps the starting value to that grid and sends the
-# snapped value back to the kernel. A starting value off the grid (0.1 with min -2 and
-# step 0.04) would become 0.12 the moment the widget appears. So every slider's grid is
-# chosen to pass through its starting value.
-
-def grid(value, bounds, tolerance=1e-9):
-    """(min, max, step) whose grid min + k*step passes through ``value``: the given step
-    if it does, else the largest finer 'nice' step (1, 2, 5 x 10^n, down to step/100)
-    that does, else the given step with min moved so that the grid starts from value."""
-    return grids_for(np.array([value], dtype=float), bounds, tolerance)[0]
-
-
-def grids_for(values, bounds, tolerance=1e-9):
-    """``grid`` for every entry of an array (an array of (min, max, step) tuples, shaped
-    like ``values``): one step for all entries when one fits them all."""
-    low, high, step = bounds
-    flat = np.ravel(values)
-    for fine in _finer_steps(step):
-        if all(_on_grid(v, low, fine, tolerance) for v in flat):
-            found = [(float(low), float(high), float(fine))] * flat.size
-            break
-    else:
-        found = [_anchored(float(v), low, high, step) for v in flat]
-    out = np.empty(flat.size, dtype=object)
-    out[:] = found
-    return out.reshape(np.shape(values))
-
-
-def _finer_steps(step):
-    yield step
-    power = 10.0 ** np.floor(np.log10(step))
-    nice = sorted({float(f"{n * p:.1g}") for p in (power, power / 10, power / 100)
-                   for n in NICE}, reverse=True)
-    yield from (n for n in nice if step / 100 <= n < step)
-
-
-def _on_grid(value, low, step, tolerance):
-    k = (value - low) / step
-    return abs(k - round(k)) <= tolerance
-
-
-def _anchored(value, low, high, step):
-    """A grid through ``value`` itself, inside (low, high), with the given step."""
-    below = np.floor((value - low) / step + 1e-9)
-    above = np.floor((high - value) / step + 1e-9)
-    return (float(value - below * step), float(value + above * step), float(step))
-
-
-def unround(number, origin, step):
-    """The slider's number without the browser's round-off: the page computes grid values
-    in floating point (0.1 comes back as 0.10000000000000009), so a number within
-    1e-9 steps of the grid point origin + k*step is replaced by that point, written
-    with at most 12 significant digits (the starting value itself when k = 0). Numbers
-    off the grid (set from Python) are kept as they are."""
-    number = float(number)
-    k = round((number - origin) / step)
-    point = origin + k * step
-    if abs(number - point) > 1e-9 * step:
-        return number
-    return origin if k == 0 else float(f"{point:.12g}")
-
-
-def page_value(value, low, high, step):
-    """The number the page's slider shows for ``value``: noUiSlider 15 (in ipywidgets 8)
-    turns it into a percentage of the range, rounds that to the step and turns it back,
-    in floating point, so a grid value such as 0.1 (min -1, step 0.02) comes back as
-    0.10000000000000009. That number is a fixed point: the page leaves it as it is."""
-    width = high - low
-    if value >= high:
-        return high
-    percent = 100 * (value + abs(low) if low < 0 else value - low) / width
-    step_percent = 100 * step / width
-    percent = min(max(math.floor(percent / step_percent + 0.5) * step_percent, 0), 100)
-    return high if percent >= 100 else percent * width / 100 + low
-
-
-def _places(step):
-    """Decimal places that show a step: 0.02 -> 2, 0.005 -> 3."""
-    return max(0, -int(np.floor(np.log10(step) + 1e-9)))
-
-
-def _default_range(value):
-    """A symmetric range, a 'nice' number (1, 2, 5, 10, ...) at least twice |value|."""
-    need = max(2.0 * float(np.max(np.abs(value))), 1.0)
-    power = 10.0 ** np.floor(np.log10(need))
-    bound = next(n * power for n in NICE + (10,) if n * power >= need)
-    return (-bound, bound, _nice_step(2 * bound))
-
-
-def _nice_step(width):
-    return float(f"{width / 100:.1g}")
 
 
 def _small(value):
@@ -431,15 +334,21 @@ def _table(graph, visited):
 
 
 def _numbers(value, coloured=False):
-    if np.ndim(value) != 0:
-        if np.size(value) > 16:
-            return f"shape {np.shape(value)}"
-        rows = np.atleast_2d(value)
-        return "<br>".join(" ".join(_numbers(v, coloured) for v in row) for row in rows)
-    text = html.escape(format_number(value))
-    if not coloured:
-        return text
-    return f"<span style='color:{gradient_colour(float(value))}'>{text}</span>"
+    """A value in the table: its entries in the picture's shared format, a row a line
+    (gradients coloured by sign, entry by entry); an array of more than 16 by its shape."""
+    if np.size(value) > TABLE_LIMIT:
+        return f"shape {np.shape(value)}"
+    values = np.atleast_2d(value)
+    if values.ndim > 2:
+        values = values.reshape(-1, values.shape[-1])
+    texts = labels.format_numbers(values)
+    return "<br>".join(" ".join(_coloured(text, v) if coloured else html.escape(text)
+                                for text, v in zip(text_row, row))
+                       for text_row, row in zip(texts, values))
+
+
+def _coloured(text, number):
+    return f"<span style='color:{gradient_colour(float(number))}'>{html.escape(text)}</span>"
 
 
 def _toggle(text, tooltip):

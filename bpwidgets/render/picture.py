@@ -1,0 +1,84 @@
+"""A drawing to show in a notebook: ``show(graph)`` returns a ``Picture``.
+
+The Picture holds the SVG for the eye and a short, deterministic text (output value,
+input gradients) for ``repr`` and for nbval, which compares the text and not the
+drawing (lessons/sanitize.cfg masks the HTML between ``PICTURE_MARK`` and ``PICTURE_END``).
+"""
+
+import base64
+import html
+import re
+
+import numpy as np
+
+from ..graph import formula
+from ..labels import format_array
+from .dot import PICTURE_END, PICTURE_MARK, PICTURE_MIN_SCALE
+from .files import to_png, to_svg
+
+PICTURE_DPI = 96             # the PNG copy: 1 px per CSS px, small in a stored notebook
+
+
+class Picture:
+    """A drawing to show in a notebook: the picture for the eye, and a short,
+    deterministic text (output value, input gradients) for ``repr`` and nbval.
+
+    In a notebook it is HTML: the SVG as an image that shrinks to the page's width, down
+    to 60% of its size, and scrolls on a narrower page. JupyterLab shows that HTML even
+    in a notebook opened without running it (untrusted), where it shows no inline SVG.
+    A PNG copy goes along for viewers that show no HTML. ``svg`` is the SVG text.
+    """
+
+    def __init__(self, svg, text, png=None):
+        self.svg = svg
+        self.text = text
+        self.png = png
+
+    def html(self):
+        match = re.search(r'<svg width="([\d.]+)(pt|px)?"', self.svg)
+        width = float(match.group(1)) * (4 / 3 if match.group(2) == "pt" else 1)   # px
+        data = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
+        return (f"{PICTURE_MARK}\n<div style='overflow-x:auto'>"
+                f"<div style='max-width:{width:.0f}px;min-width:{PICTURE_MIN_SCALE * width:.0f}px'>"
+                f"<img alt='{html.escape(self.text, quote=True)}' "
+                f"style='width:100%;height:auto;display:block' "
+                f"src='data:image/svg+xml;base64,{data}'></div></div>\n{PICTURE_END}")
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = {"text/plain": self.text, "text/html": self.html()}
+        if self.png is not None:
+            bundle["image/png"] = base64.b64encode(self.png).decode("ascii")
+        return bundle
+
+    def __repr__(self):
+        return self.text
+
+
+def show(graph, **draw_kwargs):
+    """A Picture of the graph with its current numbers (``bp.draw``'s keywords apply).
+
+    >>> bp.show(g)
+    <Picture of (x + y) * z: 5 nodes, output -12.00; grads x -4.00, y -4.00, z 3.00>
+    """
+    svg = to_svg(graph, **draw_kwargs)
+    png = to_png(graph, dpi=PICTURE_DPI, **draw_kwargs)
+    return Picture(svg[svg.index("<svg"):], describe(graph, draw_kwargs.get("decimals", 2)),
+                   png)
+
+
+def describe(graph, decimals=2):
+    """'<Picture of (x + y) * z: 5 nodes, output -12.00; grads x -4.00, ...>'."""
+    what = graph.expression if graph.expression is not None else formula(graph)
+    if len(what) > 50:
+        what = what[:47] + "..."
+    text = f"<Picture of {what}: {len(graph.nodes)} nodes"
+
+    def brief(value):
+        return format_array(value, decimals, flat=True) or f"array {np.shape(value)}"
+    if graph.forward_done:
+        text += f", output {brief(graph.output.value)}"
+    if graph.backward_done:
+        grads = [f"{name} {brief(node.grad)}" for name, node in list(graph.inputs.items())[:6]]
+        more = ", ..." if len(graph.inputs) > 6 else ""
+        text += "; grads " + ", ".join(grads) + more
+    return text + ">"
