@@ -414,3 +414,322 @@ def _positive_number(value, name):
     if not is_number(value) or not np.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be a number > 0, got {value!r}")
     return float(value)
+
+
+# ---- counting, checked: lesson 06's exercise ---------------------------------------
+
+COUNTS = ("neurons", "weights", "biases", "parameters")
+"""What ``count`` and ``check_counts`` count, in the lecture's order."""
+
+
+def count(sizes, activation="relu"):
+    """Neurons, weights, biases and learnable parameters of ``MLP(sizes, activation)``.
+
+    Worked out from the sizes alone (no arrays are made), by the rule ``MLP`` follows:
+    neurons are the units after the input layer; layer k has ``sizes[k-1] * sizes[k]``
+    weights and ``sizes[k]`` biases, twice over in a maxout hidden layer (two linear
+    pieces per neuron); parameters are weights plus biases::
+
+        count([3, 4, 4, 1])   # {'neurons': 9, 'weights': 32, 'biases': 9, 'parameters': 41}
+    """
+    sizes = _check_sizes(sizes)
+    pieces = get_activation(activation).pieces
+    last = len(sizes) - 1
+    copies = [pieces if k < last else 1 for k in range(1, last + 1)]
+    weights = sum(c * m * n for c, m, n in zip(copies, sizes, sizes[1:]))
+    biases = sum(c * n for c, n in zip(copies, sizes[1:]))
+    return {"neurons": sum(sizes[1:]), "weights": weights, "biases": biases,
+            "parameters": weights + biases}
+
+
+@dataclass(frozen=True)
+class CountCheck:
+    """The verdict on counts of a net: RIGHT when every count written is right.
+
+    Its text has a first line with the verdict, then one line per count: right, not
+    yet (with a hint about the idea, never the number), or not written yet.
+    """
+    sizes: tuple
+    activation: str
+    guesses: dict       # name -> the student's count (None: not written yet)
+    lines: tuple        # one line per count, in COUNTS order
+    ok: bool
+
+    def __repr__(self):
+        return "\n".join((self.headline, *self.lines))
+
+    @property
+    def headline(self):
+        written = [g for g in self.guesses.values() if g is not None]
+        if not written:
+            return ("NOT YET: write your counts first (replace each None in my_counts "
+                    "with a number), then run this cell.")
+        if self.ok:
+            return (f"RIGHT: every count is right for the net {list(self.sizes)} with "
+                    f"{self.activation} activations.")
+        right = sum(line.endswith(": RIGHT") for line in self.lines)
+        return (f"NOT YET: {right} of the {len(written)} counts you wrote "
+                f"{'is' if right == 1 else 'are'} right; the hints below say what to look at.")
+
+
+def check_counts(sizes, activation="relu", **guesses):
+    """Check counts of neurons, weights, biases and parameters of the net ``sizes``.
+
+    Pass the counts you worked out as ``neurons=``, ``weights=``, ``biases=``,
+    ``parameters=`` (any of them; ``None`` means not written yet). The verdict is
+    RIGHT when every count you passed is right; otherwise NOT YET, with a hint per
+    wrong count that names the usual slip (counting the inputs as neurons, biases
+    counted as weights, maxout's second set of weights) without giving the number::
+
+        check_counts([3, 4, 1], neurons=5, parameters=26)     # RIGHT: ...
+    """
+    unknown = sorted(set(guesses) - set(COUNTS))
+    if unknown:
+        raise TypeError(f"check_counts counts {', '.join(COUNTS)}; it does not know "
+                        f"{', '.join(map(repr, unknown))}")
+    sizes = _check_sizes(sizes)
+    activation = get_activation(activation).name
+    guesses = {name: _count_guess(guesses[name], name) for name in COUNTS if name in guesses}
+    answers = count(sizes, activation)
+    lines = []
+    for name, guess in guesses.items():
+        if guess is None:
+            lines.append(f"{name}: not written yet")
+        elif guess == answers[name]:
+            lines.append(f"{name} = {guess}: RIGHT")
+        else:
+            hint = _count_hint(name, guess, sizes, activation, guesses, answers)
+            lines.append(f"{name} = {guess}: NOT YET. {hint}")
+    ok = bool(guesses) and all(guesses[n] == answers[n] for n in guesses)
+    return CountCheck(tuple(sizes), activation, guesses, tuple(lines), ok)
+
+
+def _count_guess(value, name):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not is_number(value) or not float(value).is_integer():
+        raise TypeError(f"{name}= must be a whole number (or None while you have not "
+                        f"counted yet), got {value!r}")
+    return int(value)
+
+
+def _count_hint(name, guess, sizes, activation, guesses, answers):
+    """The idea behind the usual slip that gives ``guess``; never the right number."""
+    pieces = ACTIVATIONS[activation].pieces
+    hidden, pairs = sizes[1:-1], list(zip(sizes, sizes[1:]))
+    maxout = pieces > 1 and hidden
+    slips = {
+        "neurons": [
+            (sum(sizes), "The input layer is not counted: its units hold the data and "
+                         "compute nothing."),
+            (sum(hidden), "The output layer's units are neurons too: each computes a "
+                          "weighted sum plus a bias."),
+            (maxout and answers["neurons"] + sum(hidden),
+             "A maxout neuron takes the max of two linear pieces, but it is still one "
+             "neuron."),
+        ],
+        "weights": [
+            (answers["parameters"], "That counts the biases too: weights are the lines "
+                                    "between layers, biases come on top."),
+            (maxout and sum(m * n for m, n in pairs),
+             "A maxout hidden neuron computes two linear pieces, each with its own "
+             "weights."),
+            (sum(m + n for m, n in pairs), "Between two layers every unit connects to "
+                                           "every neuron of the next: multiply the widths."),
+            (int(np.prod(sizes)), "Weights connect neighbouring layers only: count each "
+                                  "pair of neighbouring layers, then add the pairs up."),
+        ],
+        "biases": [
+            (sum(sizes), "Inputs have no bias: only neurons do."),
+            (maxout and answers["neurons"], "Each linear piece has its own bias: a maxout "
+                                            "hidden neuron has two."),
+            (sum(hidden), "The output neurons have biases too."),
+            (len(pairs), "Each neuron has its own bias, not one per layer."),
+        ],
+        "parameters": [
+            (answers["weights"], "The learnable parameters are the weights and the "
+                                 "biases."),
+        ],
+    }[name]
+    for slip, hint in slips:
+        if slip and slip == guess and slip != answers[name]:
+            return hint
+    if name == "parameters":
+        w, b = guesses.get("weights"), guesses.get("biases")
+        if w is not None and b is not None and guess == w + b:
+            return ("That is your weights plus your biases, the right rule: fix those "
+                    "counts first.")
+        return "The learnable parameters are all the weights plus all the biases."
+    general = {
+        "neurons": "Neurons are the units of every layer after the input layer.",
+        "weights": "Each line in the diagram is one weight: a layer of m units feeding n "
+                   "neurons has m × n of them",
+        "biases": "Each neuron has one bias",
+    }[name]
+    if name != "neurons":
+        general += " (two sets in a maxout hidden layer)." if maxout else "."
+    return general
+
+
+# ---- capacity and regularization: lesson 07 ----------------------------------------
+
+@dataclass(frozen=True)
+class Run:
+    """One net trained by ``fit_each``: its setting, the model and how well it fits."""
+    label: str
+    hidden: int
+    reg: float
+    model: MLP
+    history: dict
+    train_accuracy: float       # measured after the last step, on the training data
+
+    def __repr__(self):
+        return (f"Run({self.label!r}: {self.hidden} hidden, reg={self.reg:g}, "
+                f"{len(self.history['loss'])} epochs, train accuracy "
+                f"{100 * self.train_accuracy:.1f}%)")
+
+
+def fit_each(X, y, settings, epochs=1000, lr=1.0, activation="relu", seed=0):
+    """Train one 2-layer net per setting on the same data; return the ``Run`` s in order.
+
+    ``settings`` is a list of ``(hidden, reg)`` pairs (hidden neurons, L2 strength),
+    or a dict ``{label: (hidden, reg)}``. Every net starts from ``seed`` and trains
+    ``epochs`` epochs of full-batch gradient descent with ``fit``; a setting that
+    appears twice is trained once. On the 300-point spiral, 1000 epochs take about
+    half a second per net::
+
+        runs = fit_each(X, y, [(3, 1e-3), (20, 1e-3), (20, 0.1)])
+        [round(r.train_accuracy, 2) for r in runs]
+    """
+    labelled = _labelled_settings(settings)
+    X = np.asarray(X, dtype=float)
+    n_classes = max(int(np.max(y)) + 1 if np.size(y) else 2, 2)
+    n_inputs = X.shape[1] if X.ndim == 2 else 1
+    trained, runs = {}, []
+    for label, (hidden, reg) in labelled:
+        if (hidden, reg) not in trained:
+            model = MLP([n_inputs, hidden, n_classes], activation=activation, seed=seed)
+            history = fit(model, X, y, epochs=epochs, lr=lr, reg=reg, seed=seed)
+            trained[hidden, reg] = (model, history, accuracy(model, X, y))
+        runs.append(Run(label, hidden, reg, *trained[hidden, reg]))
+    return runs
+
+
+def _labelled_settings(settings):
+    """[(label, (hidden, reg)), ...] from a dict or a list of pairs, checked."""
+    items = list(settings.items()) if isinstance(settings, dict) else \
+        [(None, s) for s in settings]
+    if not items:
+        raise ValueError("settings is empty: give at least one (hidden, reg) pair")
+    checked = []
+    for label, setting in items:
+        try:
+            hidden, reg = setting
+        except (TypeError, ValueError):
+            raise ValueError(f"each setting is a pair (hidden neurons, reg), got "
+                             f"{setting!r}") from None
+        hidden = whole_number(hidden, "hidden (the number of hidden neurons)")
+        if not (is_number(reg) and np.isfinite(reg) and reg >= 0):
+            raise ValueError(f"reg (the L2 strength) must be a number >= 0, got {reg!r}")
+        label = f"{hidden} hidden, reg {float(reg):g}" if label is None else str(label)
+        checked.append((label, (hidden, float(reg))))
+    return checked
+
+
+@dataclass(frozen=True)
+class RankingCheck:
+    """The verdict on a predicted ranking of settings, checked by training them."""
+    text: str
+    ok: bool
+    runs: tuple = ()    # the trained nets, once the ranking was well formed
+
+    def __repr__(self):
+        return self.text
+
+
+def check_ranking(order, settings, X, y, epochs=1000, lr=1.0, activation="relu", seed=0):
+    """Is ``order`` the ranking of ``settings`` by training accuracy, fewest right first?
+
+    ``settings`` is a dict ``{label: (hidden, reg)}``; ``order`` lists the labels,
+    the net that gets the fewest training points right first (a string such as
+    ``"BDAC"`` when the labels are single letters, or a list). The kit trains each
+    net (``fit_each``) and ranks them by measured training accuracy; nets with equal
+    accuracy may come in either order. NOT YET comes with a hint about the rule of
+    thumb the order breaks, when the run bears it out (more hidden neurons fit at
+    least as well at the same reg; a stronger reg fits worse with the same neurons),
+    never with the measured ranking.
+    """
+    if not isinstance(settings, dict):
+        raise TypeError("settings must be a dict {label: (hidden, reg)} so that the "
+                        "ranking can name them")
+    labelled = dict(_labelled_settings(settings))
+    labels = list(labelled)
+    task = (f"the labels {', '.join(labels)} in one order, the net that gets the fewest "
+            f"training points right first")
+    if order is None:
+        return RankingCheck(f"NOT YET: write your ranking into my_order first: {task}.",
+                            False)
+    ranked = _parse_order(order, labels)
+    if ranked is None:
+        return RankingCheck(f"NOT YET: {order!r} is not a ranking of these settings. "
+                            f"Write {task} (each label once).", False)
+    runs = fit_each(X, y, settings, epochs=epochs, lr=lr, activation=activation, seed=seed)
+    score = {run.label: run.train_accuracy for run in runs}
+    measured = sorted(labels, key=lambda label: score[label])
+    ok = all(score[a] <= score[b] for a, b in zip(ranked, ranked[1:]))
+    table = "\n".join(f"  {label}: {labelled[label][0]:>3} hidden, reg "
+                      f"{labelled[label][1]:<6g} {100 * score[label]:5.1f}% of training "
+                      f"points right" for label in measured)
+    if ok:
+        return RankingCheck(f"RIGHT: the run ranks them as you did, fewest training points "
+                            f"right first ({epochs} epochs each):\n{table}", True, tuple(runs))
+    hints = _ranking_hints(ranked, labelled, score)
+    text = (f"NOT YET: the run ranks these nets differently (the net that gets the fewest "
+            f"training points right comes first).\n" + "\n".join(f"Hint: {h}" for h in hints))
+    return RankingCheck(text, False, tuple(runs))
+
+
+def _parse_order(order, labels):
+    """``order`` as a list of labels (each exactly once), or None."""
+    by_key = {label.upper(): label for label in labels}
+    if isinstance(order, str):
+        if all(len(label) == 1 for label in labels):
+            tokens = [c for c in order if c.isalnum()]
+        else:
+            tokens = [t.strip() for t in order.replace("<", ",").split(",")]
+    elif isinstance(order, (list, tuple)):
+        tokens = [str(t).strip() for t in order]
+    else:
+        return None
+    ranked = [by_key.get(t.upper()) for t in tokens]
+    if None in ranked or sorted(ranked) != sorted(labels):
+        return None
+    return ranked
+
+
+def _ranking_hints(ranked, labelled, score):
+    """Rules of thumb the student's order breaks (when the run agrees with them)."""
+    place = {label: k for k, label in enumerate(ranked)}
+    width_rule = reg_rule = False
+    for a in ranked:
+        for b in ranked:
+            (ha, ra), (hb, rb) = labelled[a], labelled[b]
+            if place[a] < place[b] and score[a] > score[b]:     # a placed below b, wrongly
+                width_rule |= ra == rb and ha > hb
+                reg_rule |= ha == hb and ra < rb
+    hints = []
+    if width_rule:
+        hints.append("Compare nets with the same reg. More hidden neurons give the boundary "
+                     "more kinks to bend with, so a wider net fits at least as many "
+                     "training points.")
+    if reg_rule:
+        hints.append("Compare nets with the same number of hidden neurons. The L2 penalty "
+                     "(reg times the sum of the squared weights) grows with reg and keeps "
+                     "the weights small; small weights bend the boundary less, so it fits "
+                     "fewer training points.")
+    if not hints:
+        hints.append("Your order keeps to both rules of thumb wherever the run bears them "
+                     "out (more hidden neurons fit more; a stronger reg fits less). What is "
+                     "left is how big each effect is: where does a change of one kind "
+                     "outweigh a change of the other?")
+    return hints

@@ -196,12 +196,13 @@ def activation_point(name, x, x_range=(-8.0, 8.0)):
     return fig
 
 
-def network_diagram(model, max_drawn=10):
+def network_diagram(model, max_drawn=10, counts=True):
     """The familiar neuron diagram: layers of circles, every weight a line.
 
     ``model`` is an ``MLP`` or a list of layer sizes. Layers wider than ``max_drawn``
     show their first neurons and a count. The title counts neurons (inputs excluded),
-    weights and biases, as the lecture does.
+    weights and biases, as the lecture does; ``counts=False`` leaves the counting to
+    you (a picture to count on before you check your counts).
     """
     from . import nn
     if not isinstance(model, nn.MLP):
@@ -240,6 +241,10 @@ def network_diagram(model, max_drawn=10):
     ax.set_xlim(-1.2, step * depth + 1.2)
     ax.set_ylim(-tallest / 2.0 - below, tallest / 2.0 + 1.6)
     hidden = "no hidden layer" if depth == 1 else _plural(depth - 1, "hidden layer")
+    if not counts:
+        ax.set_title(f"{depth}-layer net ({hidden}) {sizes}:\n"
+                     "how many neurons, weights and biases?", fontsize=10)
+        return fig
     ax.set_title(f"{depth}-layer net ({hidden}): {_plural(model.num_neurons, 'neuron')}, "
                  f"{_plural(model.num_weights, 'weight')},\n"
                  f"{_plural(model.num_biases, 'bias', 'biases')} = "
@@ -312,6 +317,41 @@ def training_figure(model, X, y, history):
     left, right = fig.subplots(1, 2, width_ratios=[1.25, 1])
     loss_curve(history, ax=left)
     decision_boundary(model, X, y, ax=right)
+    return fig
+
+
+def decision_boundaries(runs, X, y, ncols=3, row_titles=None, resolution=100):
+    """Decision regions of several trained nets side by side, ``ncols`` to a row.
+
+    ``runs`` come from ``nn.fit_each`` (the same data, one setting each). Each panel is
+    titled with its setting and its training accuracy; ``row_titles`` (one per row)
+    say what changes along the row, e.g. "more hidden neurons".
+    """
+    runs = list(runs)
+    if not runs:
+        raise ValueError("decision_boundaries needs at least one run from nn.fit_each")
+    ncols = min(ncols, len(runs))
+    nrows = -(-len(runs) // ncols)
+    if row_titles is not None and len(row_titles) != nrows:
+        raise ValueError(f"{len(runs)} runs, {ncols} to a row, make {nrows} rows, but "
+                         f"{len(row_titles)} row titles were given")
+    fig = Figure(figsize=(3.3 * ncols, 3.55 * nrows + (0.3 * nrows if row_titles else 0)),
+                 layout="constrained")
+    if row_titles:               # one subfigure per row, so that each row has a title
+        grid = []
+        for row, title in zip(fig.subfigures(nrows, 1, squeeze=False)[:, 0], row_titles):
+            row.suptitle(title, fontsize=11, fontweight="bold")
+            grid.append(np.atleast_1d(row.subplots(1, ncols)))
+    else:
+        grid = fig.subplots(nrows, ncols, squeeze=False)
+    axes = np.concatenate(list(grid))
+    for ax in axes[len(runs):]:
+        ax.set_visible(False)
+    for ax, run in zip(axes, runs):
+        decision_boundary(run.model, X, y, resolution=resolution, ax=ax)
+        ax.set_title(f"{_plural(run.hidden, 'hidden neuron')}, reg {run.reg:g}\n"
+                     f"{100 * run.train_accuracy:.1f}% of training points right", fontsize=10)
+        ax.tick_params(labelsize=8)
     return fig
 
 
