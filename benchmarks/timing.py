@@ -1,4 +1,6 @@
-"""One timer for every benchmark: the median of repeated runs (this machine is noisy)."""
+"""Timers for every benchmark. This machine is noisy (the same code can take 1.5x longer
+from one second to the next), so a ratio is only honest when both sides are timed in the
+same run, in alternating rounds, and the best round of each is compared."""
 
 import statistics
 import time
@@ -15,3 +17,19 @@ def median_time(action, repeats=30, warmup=1):
         action(k)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def interleaved(actions, rounds=15, per_round=20):
+    """Seconds per call of each action: (best round, median round). Rounds alternate
+    between the actions, so that every one of them meets the same machine; the best
+    round is the one least disturbed by anything else running."""
+    for action in actions:
+        action()                                        # warm-up, not counted
+    times = [[] for _ in actions]
+    for _ in range(rounds):
+        for action, kept in zip(actions, times):
+            start = time.perf_counter()
+            for _ in range(per_round):
+                action()
+            kept.append((time.perf_counter() - start) / per_round)
+    return [(min(kept), statistics.median(kept)) for kept in times]

@@ -183,6 +183,10 @@ def to_value(value, what):
         if math.isfinite(v):
             return np.float64(v)
         raise ValueError(f"{what} is {'NaN' if math.isnan(v) else 'infinite'}")
+    if type(value) is np.ndarray and value.dtype.kind == "f" and value.ndim:
+        v = value.astype(float)                 # the graph keeps its own copy
+        if np.isfinite(v).all():                # the common array case, kept quick
+            return v
     if is_number(value):
         v = np.float64(value)
     elif isinstance(value, (list, tuple, np.ndarray)):
@@ -432,16 +436,31 @@ class Graph:
 
     def _backward_node_by_node(self, wanted):
         needed = self._needed(wanted)
+        # Which edges need broadcasting undone depends only on the shapes the inputs had:
+        # learnt on the first backward for those shapes, then the kit's own gates skip
+        # the checks (a learner's gate is checked every time).
+        shapes = tuple(np.shape(node.value) for node in self.inputs.values())
+        known = self.__dict__.setdefault("_unbroadcast", {}).setdefault(shapes, {})
         node = None
         try:
             with np.errstate(all="ignore"):
                 for node, kits_own in zip(reversed(self._gates), reversed(self._kits_own)):
                     if node.grad is None or node not in needed:
-                        node.downstream = ()
+                        node._downstream = ()
                         continue
                     grads = node.gate.backward(node.grad)
-                    node.downstream = self._check_grads(node, grads, kits_own)
-                    for parent, grad in zip(node.inputs, node.downstream):
+                    undo = known.get(node, UNSEEN) if kits_own else UNSEEN
+                    if undo is UNSEEN:                # first time here (or a learner's gate)
+                        if kits_own:
+                            undo = [None if np.shape(g) == np.shape(p.value) else np.shape(p.value)
+                                    for g, p in zip(grads, node.inputs)]
+                            known[node] = undo if any(u is not None for u in undo) else None
+                        grads = self._check_grads(node, grads, kits_own)
+                    elif undo is not None:            # () is a shape too: test for None
+                        grads = [g if shape is None else unbroadcast(g, shape)
+                                 for g, shape in zip(grads, undo)]
+                    node._downstream = grads
+                    for parent, grad in zip(node.inputs, grads):
                         if parent in needed:
                             parent.grad = grad if parent.grad is None else parent.grad + grad
         except GradientShapeError:
@@ -567,6 +586,10 @@ def formula(graph, limit=200):
     when that would pass ``limit`` characters. The same text the step captions use."""
     texts = labels.node_texts(graph, limit, name_long=False)
     return texts[graph.output] if texts else f"<{len(graph.nodes)} nodes>"
+
+
+UNSEEN = object()
+"""Marks a gate whose gradient shapes backward has not checked yet for these input shapes."""
 
 
 class GradientShapeError(ValueError, TypeError):

@@ -335,7 +335,8 @@ def fit(model, X, y, epochs=1000, lr=1.0, seed=0, reg=0.0, batch_size=None, call
     """Train ``model`` by gradient descent on the softmax loss; return the history.
 
     Each epoch runs the loss graph forward, gets every parameter's gradient from
-    ``backward()``, and steps each parameter downhill: ``p -= lr * dL/dp``.
+    ``backward(wrt=...)`` (the parameters only: nobody steps X), and steps each
+    parameter downhill: ``p -= lr * dL/dp``.
     Full batch by default; with ``batch_size`` the rows are shuffled each epoch with
     ``np.random.default_rng(seed)`` and the step is taken per minibatch. ``reg`` adds
     L2 regularisation ``0.5 reg sum(W^2)`` (weights only, not biases).
@@ -351,6 +352,7 @@ def fit(model, X, y, epochs=1000, lr=1.0, seed=0, reg=0.0, batch_size=None, call
     graph = model.loss_graph(reg)
     batch = len(X) if batch_size is None else whole_number(batch_size, "batch_size")
     params = model.parameters
+    names = list(params)
     rng = np.random.default_rng(seed)
     history = {"loss": [], "accuracy": []}
     for epoch in range(epochs):
@@ -365,7 +367,7 @@ def fit(model, X, y, epochs=1000, lr=1.0, seed=0, reg=0.0, batch_size=None, call
                     f"training diverged at epoch {epoch} with lr={lr:g}: try a smaller "
                     f"learning rate ({error})") from None
             correct += int(np.sum(model.scores.value.argmax(axis=1) == y[rows]))
-            grads = graph.backward()
+            grads = graph.backward(wrt=names)        # the parameters only, not X or Y
             for name in params:
                 params[name] -= lr * grads[name]
         model.gradients = {name: grads[name] for name in params}
@@ -385,7 +387,7 @@ def loss_and_gradients(model, X, y, reg=0.0):
     X, y, Y = _training_data(model, X, y)
     graph = model.loss_graph(reg)
     loss = graph.forward(X=X, Y=Y, **model.parameters)
-    grads = graph.backward()
+    grads = graph.backward(wrt=list(model.parameters))
     model.gradients = {name: grads[name] for name in model.parameters}
     return loss, model.gradients
 

@@ -87,7 +87,10 @@ class Gate:
             raise NotImplementedError(
                 f"{type(self).__name__} must define backward(self, upstream) "
                 "or local_gradients(self)")
-        return [local * upstream for local in locals_]
+        # a local gradient of exactly 1 (add's) passes the upstream on as it is: the
+        # product would only copy the array
+        return [upstream if isinstance(local, float) and local == 1.0 else local * upstream
+                for local in locals_]
 
     # ---- how the kit writes the gate: formulas, pictures, captions ----------------
 

@@ -806,3 +806,45 @@ def test_batched_graph_is_a_thin_runner_not_a_graph():
     assert not isinstance(g, bp.Graph)
     assert g.forward(x=-2, y=5, z=-4) == -12.0
     assert g.backward() == {"x": -4.0, "y": -4.0, "z": 3.0}
+
+
+def test_broadcasting_is_undone_on_every_backward_whatever_the_shapes():
+    """The engine learns once per set of input shapes which edges to un-broadcast; a
+    second run, and a run with other shapes, must give the same gradients as by hand."""
+    rng = np.random.default_rng(0)
+    A, v = rng.standard_normal((1, 3)), rng.standard_normal(3)
+    g = bp.parse("exp(A @ v) / (1 + sum(v * v))")        # (1,) over a scalar: -> ()
+    for _ in range(2):
+        g.forward(A=A, v=v)
+        grads = g.backward(np.ones(1))
+        d = 1 + v @ v
+        np.testing.assert_allclose(grads["A"], np.exp(A @ v)[:, None] * v / d)
+        np.testing.assert_allclose(grads["v"], np.exp(A @ v)[0] * (A[0] / d - 2 * v / d ** 2))
+    g = bp.parse("sum(A + b)")
+    for b_shape in ((2, 1), (2, 3), (3,), (2, 1)):
+        b = rng.standard_normal(b_shape)
+        g.forward(A=np.ones((2, 3)), b=b)
+        grads = g.backward()
+        assert grads["b"].shape == b_shape
+        np.testing.assert_allclose(grads["b"], np.full(b_shape, 6 / b.size))
+
+
+def test_a_learners_gate_is_checked_on_every_backward():
+    class SometimesWrong(bp.Gate):
+        calls = 0
+
+        def forward(self, a):
+            self.n = len(a)
+            return np.sum(a)
+
+        def backward(self, upstream):
+            SometimesWrong.calls += 1
+            n = self.n if SometimesWrong.calls == 1 else self.n - 1
+            return (np.full(n, upstream),)
+    x = bp.inputs("x")
+    g = bp.Graph(SometimesWrong()(x))
+    g.forward(x=np.ones(3))
+    g.backward()
+    g.forward(x=np.ones(3))
+    with pytest.raises(ValueError, match=r"shape \(2,\) for input 0 of shape \(3,\)"):
+        g.backward()

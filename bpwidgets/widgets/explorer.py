@@ -336,6 +336,9 @@ def _table(graph, visited):
 def _numbers(value, coloured=False):
     """A value in the table: its entries in the picture's shared format, a row a line
     (gradients coloured by sign, entry by entry); an array of more than 16 by its shape."""
+    if np.ndim(value) == 0:                          # the common case, on every move
+        text = labels.format_number(value)
+        return _coloured(text, value) if coloured else html.escape(text)
     if np.size(value) > TABLE_LIMIT:
         return f"shape {np.shape(value)}"
     values = np.atleast_2d(value)
