@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import bpwidgets as bp
+from bpwidgets import render
 from bpwidgets.render import dot, template
 from bpwidgets.render.dot import format_number
 
@@ -355,3 +356,31 @@ def test_the_nudge_control_compares_the_change_with_gradient_times_h():
     assert "nonzero h" in w.nudge_text.value
     arrays = bp.explore("W @ x", W=np.eye(2), x=np.ones(2))
     assert arrays.nudge_on.layout.display == "none"        # an array output: no nudge
+
+
+def test_a_compiled_graph_draws_and_steps_like_one_run_node_by_node():
+    """A graph big enough to run level by level makes its per-edge numbers when asked:
+    the picture and the step captions are the same as node by node."""
+    x, y = bp.inputs("x y")
+    last = x * y
+    for _ in range(60):                              # 60 rungs, 180 gates: compiled
+        last = bp.tanh(last * 0.9 + 0.1)
+    fast = bp.Graph(last)
+    slow = bp.Graph(last)
+    slow.plan = None
+    assert fast.plan is not None
+    pictures, captions = [], []
+    for g in (slow, fast):                           # the same nodes: slow first, then fast
+        g.forward(x=0.3, y=-0.7)
+        g.backward()
+        pictures.append(render.to_svg(g))
+        captions.append([step.caption for step in bp.backward_steps(g)])
+    assert pictures[0] == pictures[1]
+    assert captions[0] == captions[1]
+    w = bp.explore(fast, x=0.3, y=-0.7)
+    w.sliders["x"].value = 0.5
+    slow.forward(x=0.5, y=-0.7)
+    slow.backward()
+    want = html.unescape(render.to_svg(slow))
+    texts = re.findall(r">([^<>]+)</text>", html.unescape(w.view.value))
+    assert texts and all(t in want for t in texts)
