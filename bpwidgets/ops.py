@@ -15,6 +15,9 @@ Each gate also says how the kit writes it: its symbol in a picture, its spelling
 formula (``infix``, ``precedence``, or a call such as ``exp(x)``), a constant folded into
 its symbol (``+1``, ``1/x``), its role in backward flow, and its local gradient in a
 step's caption (``local_formula``). Nothing about an op is written anywhere else.
+Beside its Python rules a scalar gate writes the same two rules in JavaScript
+(``js_forward``, ``js_local``), so that the browser can run a graph without the kernel
+(``bpwidgets/browser.py``).
 
 ``OPS`` maps each op's name to its gate class. The parser, the renderer, the labels,
 the step captions and the gradient-check tests all read this one table. To add an op,
@@ -53,6 +56,12 @@ class Gate:
     function = False      # True: the parser reads name(...) as this gate, as in exp(x)
     reads_as_number = False   # True for neg: the parser reads -1 as neg(1), and the
     # labels write neg of a number back as that number
+    # The same two rules in JavaScript, for the browser (bpwidgets/static/engine.js): each
+    # an expression over forward's inputs (a, b), the gate's constants by their __init__
+    # names (alpha, exponent) and, in js_local, the gate's output (out). On scalars only.
+    # None: the browser cannot run the gate, and the kernel does.
+    js_forward = None     # Multiply: "a * b"
+    js_local = None       # one expression per input; Multiply: ("b", "a")
 
     @property
     def name(self):
@@ -188,6 +197,7 @@ class Add(Gate):
     op_name, symbol, arity, flow = "add", "+", 2, "add distributes"
     infix, precedence = " + ", 1
     elementwise = True
+    js_forward, js_local = "a + b", ("1", "1")
 
     def forward(self, a, b):
         return a + b
@@ -203,6 +213,7 @@ class Subtract(Gate):
     op_name, symbol, arity, flow = "sub", "-", 2, "sub distributes (negated)"
     infix, precedence, associative = " - ", 1, False
     elementwise = True
+    js_forward, js_local = "a - b", ("1", "-1")
 
     def forward(self, a, b):
         return a - b
@@ -220,6 +231,7 @@ class Multiply(Gate):
     op_name, symbol, arity, flow = "mul", "*", 2, "mul swaps"
     infix, precedence = "*", 2
     elementwise = True
+    js_forward, js_local = "a * b", ("b", "a")
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -249,6 +261,7 @@ class Divide(Gate):
     op_name, symbol, arity, flow = "div", "/", 2, "div scales"
     infix, precedence, associative = "/", 2, False
     elementwise = True
+    js_forward, js_local = "a / b", ("1 / b", "-a / (b * b)")
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -273,6 +286,8 @@ class Max(Gate):
     op_name, symbol, arity, flow = "max", "max", 2, "max routes"
     function = True
     elementwise = True
+    js_forward = "a >= b ? a : b"                      # a tie goes to the first input
+    js_local = ("a >= b ? 1 : 0", "a >= b ? 0 : 1")
 
     def forward(self, a, b):
         self.a_wins = np.greater_equal(a, b)   # a tie goes to the first input
@@ -297,6 +312,7 @@ class MatMul(Gate):
     Jacobian nobody forms, so backward is written directly (lesson 04)."""
     op_name, symbol, arity, flow = "matmul", "@", 2, "matmul: dA = up @ B.T, dB = A.T @ up"
     infix, precedence = " @ ", 2
+    js_forward = js_local = None         # arrays: the kernel runs it
 
     def forward(self, a, b):
         a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
@@ -328,6 +344,7 @@ class Negate(Gate):
     op_name, symbol, arity, flow = "neg", "*-1", 1, "neg flips the sign"
     precedence, reads_as_number = 3, True
     elementwise = True
+    js_forward, js_local = "-a", ("-1",)
 
     def forward(self, a):
         return -a
@@ -344,6 +361,8 @@ class Power(Gate):
     op_name, arity, flow = "pow", 1, "pow scales"
     precedence = 4
     elementwise = True
+    js_forward = "a ** exponent"
+    js_local = ("exponent === 0 ? 0 * a : exponent * a ** (exponent - 1)",)   # x**0: 0
 
     def __init__(self, exponent):
         self.exponent = float(exponent)
@@ -384,6 +403,7 @@ class Exp(Gate):
     op_name, symbol, arity, flow = "exp", "exp", 1, "exp scales by its output"
     function = True
     elementwise = True
+    js_forward, js_local = "Math.exp(a)", ("out",)
 
     def forward(self, a):
         self.out = np.exp(a)
@@ -400,6 +420,7 @@ class Log(Gate):
     op_name, symbol, arity, flow = "log", "log", 1, "log scales by 1/input"
     function = True
     elementwise = True
+    js_forward, js_local = "Math.log(a)", ("1 / a",)
 
     def forward(self, a):
         self.a = a
@@ -424,6 +445,8 @@ class Sigmoid(Gate):
     op_name, symbol, arity, flow = "sigmoid", "\u03c3", 1, "sigmoid scales by (1-s)s"
     function = True
     elementwise = True
+    js_forward = "a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a))"  # e^-|a|
+    js_local = ("(1 - out) * out",)
 
     def forward(self, a):
         z = np.exp(-np.abs(a))
@@ -449,6 +472,7 @@ class Tanh(Gate):
     op_name, symbol, arity, flow = "tanh", "tanh", 1, "tanh scales by 1-t^2"
     function = True
     elementwise = True
+    js_forward, js_local = "Math.tanh(a)", ("1 - out * out",)
 
     def forward(self, a):
         self.out = np.tanh(a)
@@ -468,6 +492,7 @@ class ReLU(Gate):
     op_name, symbol, arity, flow = "relu", "relu", 1, "relu routes: passes or blocks"
     function = True
     elementwise = True
+    js_forward, js_local = "Math.max(a, 0)", ("a > 0 ? 1 : 0",)     # at 0: gradient 0
 
     def forward(self, a):
         self.passes = np.greater(a, 0)
@@ -489,6 +514,7 @@ class LeakyReLU(Gate):
     function = True
     elementwise = True
     symbol = "leaky"
+    js_forward, js_local = "a > 0 ? a : alpha * a", ("a > 0 ? 1 : alpha",)
 
     def __init__(self, alpha=0.01):
         self.alpha = float(alpha)
@@ -519,6 +545,8 @@ class ELU(Gate):
     function = True
     elementwise = True
     symbol = "elu"
+    js_forward = "a > 0 ? a : alpha * Math.expm1(a)"     # e^a only for a <= 0: no overflow
+    js_local = ("a > 0 ? 1 : alpha * Math.expm1(a) + alpha",)
 
     def __init__(self, alpha=1.0):
         self.alpha = float(alpha)
@@ -551,6 +579,7 @@ class Sum(Gate):
     """Sum of all entries. Backward copies the upstream gradient to every entry."""
     op_name, symbol, arity, flow = "sum", "\u03a3", 1, "sum distributes to every entry"
     function = True
+    js_forward = js_local = None         # arrays: the kernel runs it
 
     def forward(self, a):
         self.shape = np.shape(a)
@@ -572,7 +601,8 @@ OPS = {gate.op_name: gate for gate in (
 def register(gate):
     """Add an op to the table: a Gate subclass with ``op_name``, ``symbol``, ``arity`` and
     ``flow``, and ``function = True`` if formulas write it as a call. From then on the
-    parser reads it (``softplus(x)``), and pictures, captions and flow roles ask it.
+    parser reads it (``softplus(x)``), and pictures, captions and flow roles ask it; with
+    ``js_forward`` and ``js_local`` the browser runs it too.
     Returns the class, so ``@register`` can decorate it.
 
     >>> @register

@@ -49,7 +49,7 @@ print(sorted(name for name in sys.modules if name.startswith("bpwidgets")), sort
 
 def test_the_core_imports_no_pictures_widgets_or_plots():
     core = ["ops", "graph", "plan", "parse", "check", "jacobian", "nn", "datasets", "labels",
-            "steps", "predict", "nudge", "collapse", "functions", "batch"]
+            "steps", "predict", "nudge", "collapse", "functions", "batch", "browser"]
     for module in core:
         for name in imported_modules(PACKAGE / f"{module}.py"):
             assert name.partition(".")[0] not in DISPLAY_PACKAGES, (module, name)
