@@ -8,8 +8,9 @@ The engine (numpy only)::
     g.backward()                    # {'x': -4.0, 'y': -4.0, 'z': 3.0}
 
 The engine needs numpy alone. Pictures (``bp.draw``, ``bp.show``: the graphviz package,
-and Graphviz's ``dot`` program to draw), widgets (``bp.explore``, ``bp.TrainingView``:
-ipywidgets) and matplotlib figures (``bp.plots``) load on first use.
+and Graphviz to draw: the pygraphviz wheel, or a ``dot`` program), widgets
+(``bp.explore``, ``bp.TrainingView``: ipywidgets) and matplotlib figures (``bp.plots``)
+load on first use.
 """
 
 from . import datasets, nn
@@ -31,8 +32,8 @@ __version__ = "0.1.0"
 # What ``from bpwidgets import *`` brings: everything public but max and sum, which would
 # hide Python's own max() and sum() (use them as bp.max and bp.sum).
 __all__ = [
-    "BatchedGraph", "Collapsed", "Edge", "Gate", "GradCheck", "Graph", "GraphvizMissing",
-    "JacobianCost", "Node", "Nudge", "OPS", "ParseError", "Picture", "Prediction", "Step", "Verdict",
+    "BatchedGraph", "Collapsed", "Edge", "Gate", "GradCheck", "Graph", "GraphTooBig",
+    "GraphvizMissing", "JacobianCost", "Node", "Nudge", "OPS", "ParseError", "Picture", "Prediction", "Step", "Verdict",
     "SvgTemplate", "apply", "backward_steps", "check_prediction", "check_shape", "collapse",
     "compare_relu_jacobian", "constant", "datasets", "draw", "elu", "exp", "expand",
     "explore", "find_sigmoids", "flow_roles", "format_bytes", "gate_symbol", "gradcheck", "inputs",
@@ -44,7 +45,7 @@ __all__ = [
 # Pictures (graphviz), widgets (ipywidgets) and plots (matplotlib) load on first use, so
 # the engine needs numpy alone: name -> the module that defines it.
 LAZY = {"draw": ".render", "show": ".render", "Picture": ".render", "SvgTemplate": ".render",
-        "GraphvizMissing": ".render",
+        "GraphvizMissing": ".render", "GraphTooBig": ".render",
         "explore": ".widgets.explorer", "Explorer": ".widgets.explorer",
         "TrainingView": ".widgets.training", "ActivationExplorer": ".widgets.training"}
 MODULES = (".render", ".widgets", ".plots")      # bp.render, bp.widgets, bp.plots

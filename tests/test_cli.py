@@ -104,16 +104,30 @@ def test_the_console_script_is_declared():
     assert scripts["bpwidgets"] == "bpwidgets.cli:main"
 
 
-def test_missing_dot_is_one_clear_line(tmp_path):
+def test_without_any_graphviz_the_error_is_one_clear_line(tmp_path):
+    """pygraphviz cannot be imported (as where no wheel exists) and no dot is on PATH."""
+    code = ("import sys; sys.modules['pygraphviz'] = None; from bpwidgets.cli import main; "
+            f"sys.exit(main(['render', 'x * y', 'x=1', 'y=2', '-o', {str(tmp_path / 'g.svg')!r}]))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={"PATH": str(tmp_path)})
+    assert done.returncode == 1
+    assert done.stderr.startswith("bpwidgets: error: bpwidgets found no Graphviz to draw with")
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    for command in ('pip install "pygraphviz==2.0.4"', "sudo apt-get install graphviz",
+                    "brew install graphviz", "conda install -c conda-forge graphviz"):
+        assert command in done.stderr
+    assert not (tmp_path / "g.svg").exists()
+
+
+def test_render_needs_no_dot_program(tmp_path):
     done = subprocess.run([sys.executable, "-m", "bpwidgets", "render", "x * y", "x=1", "y=2",
                            "-o", str(tmp_path / "g.svg")],
                           capture_output=True, text=True, env={"PATH": str(tmp_path)})
-    assert done.returncode == 1
-    assert done.stderr.startswith("bpwidgets: error: Graphviz's 'dot' program was not found")
-    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
-    assert "sudo apt-get install graphviz" in done.stderr
-    assert "brew install graphviz" in done.stderr
-    assert "conda install -c conda-forge graphviz" in done.stderr
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    root = ET.parse(tmp_path / "g.svg").getroot()
+    out_label = next(g for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("id") == "out")
+    assert [t.text for t in out_label.iter("{http://www.w3.org/2000/svg}text")] == ["2.00", "1.00"]
 
 
 def test_help_shows_examples(capsys):

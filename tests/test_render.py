@@ -7,10 +7,13 @@ shared/LESSONS.md (two decimals, as the lecture prints them).
 
 import base64
 import html
+import os
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +21,7 @@ import pytest
 import bpwidgets as bp
 from bpwidgets.render import SvgTemplate, dot_svg, format_number, to_png, to_svg
 from bpwidgets.render import dot as dotmod
+from bpwidgets.render import engine
 
 SVG = "{http://www.w3.org/2000/svg}"
 SIGMOID = "1/(1 + exp(-(w0*x0 + w1*x1 + w2)))"
@@ -279,18 +283,89 @@ def test_draw_returns_a_digraph_and_checks_its_arguments():
         bp.draw(g, highlight=bp.parse("x").output)
 
 
-def test_missing_dot_gives_one_clear_error(monkeypatch, tmp_path):
+def test_with_neither_pygraphviz_nor_dot_one_clear_error_says_what_to_install(monkeypatch,
+                                                                             tmp_path):
     g = sigmoid()
-    monkeypatch.setenv("PATH", str(tmp_path))           # no dot anywhere on PATH
+    monkeypatch.setitem(sys.modules, "pygraphviz", None)    # import pygraphviz fails
+    monkeypatch.setenv("PATH", str(tmp_path))                # no dot anywhere on PATH
+    assert engine.describe() == "none"
     for attempt in (lambda: to_svg(g), lambda: to_png(g), lambda: bp.show(g),
-                    lambda: SvgTemplate.from_graph(g), lambda: dot_svg(g)):
+                    lambda: SvgTemplate.from_graph(g), lambda: dot_svg(g),
+                    lambda: bp.draw(g).pipe("svg")):
         with pytest.raises(bp.GraphvizMissing) as error:
             attempt()
         message = str(error.value)
-        for command in ("sudo apt-get install graphviz", "brew install graphviz",
-                        "conda install -c conda-forge graphviz"):
+        assert "\n" not in message
+        for command in ('pip install "pygraphviz==2.0.4"', "sudo apt-get install graphviz",
+                        "brew install graphviz", "conda install -c conda-forge graphviz"):
             assert command in message
     assert issubclass(bp.GraphvizMissing, RuntimeError)
+
+
+def test_the_pygraphviz_wheel_draws_in_this_process_without_dot_on_path(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert engine.describe().startswith("pygraphviz 2.0.4 (Graphviz ")
+    calls = []
+    monkeypatch.setattr(engine.subprocess, "run", lambda *a, **k: calls.append(a))
+    svg = to_svg(sigmoid())
+    assert calls == []                           # no child process for a small graph
+    assert texts(svg, "out") == ["0.73", "1.00"]
+
+
+def test_a_drawing_shown_in_a_notebook_needs_no_dot_on_path(monkeypatch, tmp_path):
+    """bp.draw returns a graphviz.Digraph; a notebook shows one through _repr_mimebundle_,
+    which would run 'dot' by name: the kit's Digraph lays out with the wheel instead."""
+    monkeypatch.setenv("PATH", str(tmp_path))
+    drawing = bp.draw(sigmoid())
+    bundle = drawing._repr_mimebundle_()
+    assert list(bundle) == ["image/svg+xml"]
+    assert texts(bundle["image/svg+xml"], "out") == ["0.73", "1.00"]
+    assert drawing.pipe("png")[:8] == b"\x89PNG\r\n\x1a\n"
+    assert drawing.pipe(format="svg", encoding="utf-8") == bundle["image/svg+xml"]
+
+
+def fake_dot(folder, body):
+    """A program called ``dot`` in ``folder`` whose Python ``body`` gets the format in
+    ``fmt`` and the DOT text in ``source``."""
+    path = folder / "dot"
+    path.write_text(f"#!{sys.executable}\nimport sys\nfmt = sys.argv[1][2:]\n"
+                    f"source = sys.stdin.read()\n{body}\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_without_pygraphviz_the_dot_program_on_path_draws(monkeypatch, tmp_path):
+    """The fallback runs ``dot -Tsvg`` with the DOT text on stdin and uses what it prints.
+    The stand-in ``dot`` lays out with pygraphviz in its own process, so this runs where
+    no Graphviz is installed (CI); the real one is tried below where it exists."""
+    fake_dot(tmp_path, "import pygraphviz\n"
+             "sys.stdout.buffer.write(pygraphviz.AGraph(string=source).draw(format=fmt, "
+             "prog='dot'))")
+    monkeypatch.setitem(sys.modules, "pygraphviz", None)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert engine.describe() == f"dot ({tmp_path / 'dot'})"
+    g = sigmoid()
+    assert texts(to_svg(g), "out") == ["0.73", "1.00"]
+    assert to_png(g)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert label_texts(SvgTemplate.from_graph(g).fill(g)) == label_texts(to_svg(g))
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="no Graphviz dot program installed")
+def test_a_system_graphviz_draws_the_same_numbers(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pygraphviz", None)
+    g = sigmoid()
+    from_dot = to_svg(g)
+    monkeypatch.delitem(sys.modules, "pygraphviz")
+    assert label_texts(from_dot) == label_texts(to_svg(g))
+    assert label_texts(SvgTemplate.from_graph(g).fill(g)) == label_texts(from_dot)
+
+
+def test_a_failing_dot_program_is_reported(monkeypatch, tmp_path):
+    fake_dot(tmp_path, "sys.stderr.write('Error: syntax error in line 1\\n'); sys.exit(1)")
+    monkeypatch.setitem(sys.modules, "pygraphviz", None)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(RuntimeError, match=r"Graphviz \(dot\) failed: Error: syntax error"):
+        to_svg(sigmoid())
 
 
 def test_import_and_engine_work_without_the_dot_program(tmp_path):
@@ -299,6 +374,38 @@ def test_import_and_engine_work_without_the_dot_program(tmp_path):
                           env={"PATH": str(tmp_path)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "{'x': 3.0, 'y': 2.0}"
+
+
+FONTS_CONFIG = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>{dirs}<cachedir>{cache}</cachedir></fontconfig>
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fonts found by fontconfig")
+def test_the_svg_depends_on_the_fonts_so_nbval_does_not_compare_it(tmp_path):
+    """Why lessons/sanitize.cfg masks the pictures: the pinned Graphviz measures text with
+    the fonts it finds. Same fonts, same bytes; other fonts, other coordinates; the
+    numbers are the same whatever the fonts."""
+    import matplotlib
+    dejavu = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    code = ("import bpwidgets as bp; g = bp.parse('1/(1 + exp(-(w0*x0 + w1*x1 + w2)))'); "
+            "g.forward(w0=2, x0=-1, w1=-3, x1=-2, w2=-3); g.backward(); "
+            "print(bp.render.to_svg(g), end='')")
+
+    def svg_with(dirs):
+        config = tmp_path / f"fonts{len(dirs)}.conf"
+        config.write_text(FONTS_CONFIG.format(
+            dirs="".join(f"<dir>{d}</dir>" for d in dirs), cache=tmp_path / "cache"))
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env={**os.environ, "FONTCONFIG_FILE": str(config)})
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    with_dejavu, again, without_fonts = svg_with([dejavu]), svg_with([dejavu]), svg_with([])
+    assert with_dejavu == again
+    assert with_dejavu != without_fonts
+    assert label_texts(with_dejavu) == label_texts(without_fonts)
 
 
 def test_png_is_a_png():
@@ -338,8 +445,6 @@ def test_a_wide_picture_shrinks_to_the_page_then_scrolls():
 
 
 def test_the_lessons_sanitize_rule_hides_exactly_the_picture_svg():
-    from pathlib import Path
-
     from nbval.plugin import get_sanitize_patterns
     rules = get_sanitize_patterns((Path(__file__).parent.parent / "lessons" / "sanitize.cfg")
                                   .read_text())

@@ -13,13 +13,23 @@ def readme_commands():
 
 def test_readme_has_two_set_up_commands_and_ci_runs_the_test_one():
     commands = readme_commands()
-    setup = [c for c in commands if "apt-get" in c]
+    setup = [c for c in commands if "python3 -m venv" in c]
     assert len(setup) == 2, setup
     lessons, tests = setup
     assert "jupyter lab lessons/" in lessons
     assert "pytest" in tests
     ci = (ROOT / ".ci" / "run").read_text()
     assert tests.strip() in ci.splitlines(), "the README's test command must appear in .ci/run"
+
+
+def test_pip_is_enough_for_the_lessons_and_apt_only_brings_chromium_for_the_tests():
+    lessons, tests = [c for c in readme_commands() if "python3 -m venv" in c]
+    for word in ("sudo", "apt", "brew", "conda", "graphviz"):
+        assert word not in lessons, word
+    system_part, _, python_part = tests.partition(" && python3 -m venv")
+    assert system_part == "sudo apt-get update && sudo apt-get install -y chromium"
+    for word in ("sudo", "apt", "brew", "conda"):
+        assert word not in python_part, word
 
 
 def test_every_lesson_in_the_readme_exists_and_every_lesson_is_listed():

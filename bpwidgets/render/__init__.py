@@ -2,18 +2,24 @@
 (a notebook Picture), ``to_svg``/``to_png``/``write``, and ``SvgTemplate`` (lay out
 once, patch numbers in: what the live widgets use).
 
-Needs the Python package ``graphviz``; only drawing needs Graphviz's ``dot`` program,
-and a missing one raises ``GraphvizMissing`` with the install command.
+Needs the Python package ``graphviz`` to write DOT, and Graphviz to lay it out: the
+pygraphviz wheel (pip brings Graphviz along), else ``dot`` on PATH; with neither,
+``GraphvizMissing`` says what to install. A graph too big to lay out in a few seconds
+raises ``GraphTooBig`` instead of blocking the kernel.
 
 The rooms: ``slots`` (which number each changing spot of a picture holds), ``dot`` (the
-lecture's look: layout and HTML cells), ``files`` (running Graphviz: SVG, PNG, files),
-``picture`` (the notebook Picture) and ``template`` (lay out once, patch numbers in).
+lecture's look: layout and HTML cells), ``limits`` (how big a picture can be, measured
+before layout), ``engine`` (running Graphviz, in this process or a child one that can be
+stopped), ``files`` (SVG, PNG, files), ``picture`` (the notebook Picture) and
+``template`` (lay out once, patch numbers in).
 """
 
 from .dot import draw, format_number
-from .files import GraphvizMissing, to_png, to_svg, write
+from .engine import GraphvizMissing
+from .files import to_png, to_svg, write
+from .limits import GraphTooBig
 from .picture import Picture, show
 from .template import SvgTemplate, dot_svg
 
-__all__ = ["GraphvizMissing", "Picture", "SvgTemplate", "dot_svg", "draw", "format_number",
-           "show", "to_png", "to_svg", "write"]
+__all__ = ["GraphTooBig", "GraphvizMissing", "Picture", "SvgTemplate", "dot_svg", "draw",
+           "format_number", "show", "to_png", "to_svg", "write"]

@@ -29,6 +29,8 @@ from ..graph import Graph, Node
 # Constants folded into gate symbols (+1, 1/x): one home, shared with the step captions.
 # format_number lives in labels (a core module) so the step captions use it too.
 from ..labels import flow_roles, format_number, format_numbers, gate_label, hidden_nodes
+from .engine import render
+from .limits import measure
 from .slots import Slot, Total, display_shape, slot_number, slot_value
 
 # ---- the look ----------------------------------------------------------------------
@@ -56,7 +58,25 @@ PICTURE_MIN_SCALE = 0.6      # numbers stay >= 9.6 px; a narrower page scrolls i
 PICTURE_MARK = "<!-- bpwidgets picture -->"
 PICTURE_END = "<!-- end of bpwidgets picture -->"
 """Around every Picture's HTML, so lessons/sanitize.cfg can leave the drawing out of
-nbval's comparison (its coordinates change with the Graphviz version and fonts)."""
+nbval's comparison (its coordinates change with the fonts Graphviz measures text with)."""
+
+
+class Drawing(graphviz.Digraph):
+    """A ``graphviz.Digraph`` that lays itself out with the kit's Graphviz (``engine.py``:
+    the pygraphviz wheel, else ``dot`` on PATH) when a notebook shows it or ``pipe`` is
+    called, so pip alone can show it, and a graph too big to draw is refused first.
+    ``layout_size`` (``limits.measure``) is set by ``layout``; everything else is the
+    graphviz package's own (``render`` and ``view`` still run ``dot`` by name)."""
+
+    layout_size = None
+
+    def pipe(self, format=None, renderer=None, formatter=None, neato_no_op=None,
+             quiet=False, *, engine=None, encoding=None):
+        if renderer or formatter or neato_no_op or engine not in (None, "dot"):
+            return super().pipe(format, renderer, formatter, neato_no_op, quiet,
+                                engine=engine, encoding=encoding)
+        data = render(self.source, format or self.format, self.layout_size)
+        return data.decode(encoding) if encoding else data
 
 
 # ---- numbers and colours: how a slot looks --------------------------------------------
@@ -95,14 +115,15 @@ def slot_content(graph, slot, decimals=2, visited=None, highlight=None):
 # ---- layout: the one function that draws ------------------------------------------------
 
 def layout(graph, put, show_local=False, align="CENTER", max_entries=None):
-    """Build the Digraph. ``put(slot)`` returns the text or colour for each slot.
+    """Build the Drawing (a graphviz.Digraph). ``put(slot)`` returns the text or colour
+    for each slot.
 
     ``align`` is how numbers sit in their cells ('CENTER' for a normal drawing; the
     template uses 'LEFT' so Graphviz places every number at its cell's left edge,
     whatever its width, and centres it afterwards). Cell sizes never depend on the
     numbers, so node positions are the same for any values.
     """
-    dot = graphviz.Digraph(graph_attr={
+    dot = Drawing(graph_attr={
         "rankdir": "LR", "ranksep": "0.22", "nodesep": "0.12", "bgcolor": "white",
         "fontname": FONT}, node_attr={"fontname": FONT}, edge_attr={"color": "black"})
     hidden, folded_edges = hidden_nodes(graph)
@@ -142,6 +163,7 @@ def layout(graph, put, show_local=False, align="CENTER", max_entries=None):
     dot.edge(graph.node_id(out), "out", id="out_in", arrowhead="none", headport="mid:w",
              headclip="false")
     dot.edge("out", "end", id="out_out", tailport="mid:e", tailclip="false")
+    dot.layout_size = measure(graph)
     return dot
 
 

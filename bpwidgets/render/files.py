@@ -1,42 +1,32 @@
-"""Run Graphviz: a drawing as SVG text, PNG bytes, or a file.
+"""A drawing as SVG text, PNG bytes, or a file.
 
-Only here does the ``dot`` program run; a missing one raises ``GraphvizMissing`` with
-the install command, so the engine and ``bp.draw`` work without it.
+``engine.py`` runs Graphviz (the pygraphviz wheel, else ``dot`` on PATH); a graph too
+big to lay out in a few seconds raises ``GraphTooBig`` before layout (``limits.py``).
 """
 
 import pathlib
 
-import graphviz
-
-from .dot import draw
-
-
-class GraphvizMissing(RuntimeError):
-    """Graphviz's ``dot`` program is not installed (the Python package alone cannot draw)."""
-
-
-INSTALL_HELP = ("Graphviz's 'dot' program was not found on PATH; bpwidgets needs it to draw "
-                "graphs. Install it with one of: "
-                "sudo apt-get install graphviz (Debian/Ubuntu) | "
-                "brew install graphviz (macOS) | "
-                "conda install -c conda-forge graphviz (conda)")
+from .dot import check_drawable, draw
+from .engine import render
+from .limits import check_size
 
 
 def pipe(dot, fmt):
-    """Run Graphviz; a missing ``dot`` becomes one clear GraphvizMissing error."""
-    try:
-        return dot.pipe(format=fmt, quiet=True)
-    except graphviz.ExecutableNotFound:
-        raise GraphvizMissing(INSTALL_HELP) from None
+    """Lay out a drawing from ``draw``/``layout`` and render it: bytes in format ``fmt``."""
+    return render(dot.source, fmt, getattr(dot, "layout_size", None))
 
 
 def to_svg(graph, **draw_kwargs):
     """The drawing as SVG text."""
+    check_drawable(graph)
+    check_size(graph)                   # refused before any DOT is written
     return pipe(draw(graph, **draw_kwargs), "svg").decode("utf-8")
 
 
 def to_png(graph, dpi=144, **draw_kwargs):
     """The drawing as PNG bytes (``dpi`` 144: sharp on most screens)."""
+    check_drawable(graph)
+    check_size(graph)
     dot = draw(graph, **draw_kwargs)
     dot.graph_attr["dpi"] = str(dpi)
     return pipe(dot, "png")

@@ -2,12 +2,12 @@
 
 ``SvgTemplate.from_graph`` draws the graph with a unique placeholder in every slot
 (``~0~``, ``~1~``, ... for numbers, ``#fe0000``, ``#fe0001``, ... for colours), runs
-``dot`` once and cuts the SVG at the placeholders. ``fill`` joins the pieces with the
+Graphviz once and cuts the SVG at the placeholders. ``fill`` joins the pieces with the
 current numbers and colours. Every number cell has a fixed size, and each number is
 centred on its cell with ``text-anchor="middle"``, so the filled SVG has exactly the
 template's coordinates whatever the values are::
 
-    t = SvgTemplate.from_graph(g)      # ~20 ms: runs dot
+    t = SvgTemplate.from_graph(g)      # ~5 ms: one layout by Graphviz
     g.forward(x=1, y=2, z=3); g.backward()
     svg = t.fill(g)                    # ~20 us for the sigmoid graph: string joins
 
@@ -22,6 +22,7 @@ import re
 
 from .dot import CELL_WIDTH, add_flow_labels, check_drawable, layout, slot_content
 from .files import pipe, to_svg
+from .limits import check_size
 from .slots import display_shape
 
 COLOUR_KINDS = {"grad_colour", "out_grad_colour", "total_colour", "fill", "stroke"}
@@ -29,7 +30,9 @@ MAX_COLOURS = 0x10000
 PLACEHOLDER = re.compile(r'~([0-9a-z]+)~|"#fe([0-9a-f]{4})"')
 # Graphviz puts each number at the left of its cell (we ask for ALIGN="LEFT"): move the
 # anchor to the cell's middle, so the browser centres the number whatever its width.
-LEFT_TEXT = re.compile(r'<text text-anchor="start" x="(-?[\d.]+)"([^>]*>~[0-9a-z]+~</text>)')
+# (Graphviz 14 writes xml:space="preserve" before text-anchor; 2.43 writes nothing there.)
+LEFT_TEXT = re.compile(r'<text( xml:space="preserve")? text-anchor="start" x="(-?[\d.]+)"'
+                       r'([^>]*>~[0-9a-z]+~</text>)')
 
 
 def _base36(k):
@@ -66,6 +69,7 @@ class SvgTemplate:
         """Run Graphviz once with placeholders in every slot (the graph's current
         shapes decide how many cells each edge gets)."""
         check_drawable(graph)
+        check_size(graph)               # refused before any DOT is written
         order = []
         colours = []
 
@@ -110,8 +114,8 @@ class SvgTemplate:
 
 
 def _centred(match):
-    x = float(match.group(1)) + CELL_WIDTH / 2
-    return f'<text text-anchor="middle" x="{x:g}"{match.group(2)}'
+    x = float(match.group(2)) + CELL_WIDTH / 2
+    return f'<text{match.group(1) or ""} text-anchor="middle" x="{x:g}"{match.group(3)}'
 
 
 def _cut(svg, order, colours):
