@@ -20,7 +20,6 @@ import numpy as np
 
 from . import labels
 from .graph import Graph
-from .ops import OPS
 
 
 # ---- numbers as the lecture writes them -----------------------------------------------
@@ -57,9 +56,8 @@ def short(value, decimals=2):
 
 # ---- the local gradient, said: each gate writes its own formula -----------------------
 
-LOCAL_FORMULAS = OPS
-"""Where the local-gradient formulas live: on each gate of the op table
-(``Gate.local_formula``, ``Gate.local_words``), so this is the op table itself."""
+# The formulas live on each gate of the op table (``Gate.local_formula``,
+# ``Gate.local_words``); this module only asks.
 
 
 def local_text(node, i, texts, decimals=2):
