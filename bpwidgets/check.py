@@ -118,6 +118,11 @@ class GradCheck:
                              f"relative error {e[i]:.1e}")
             if len(bad) > 5:
                 lines.append(f"    ... and {len(bad) - 5} more")
+        if self.ignores_upstream and self.max_rel_error < self.tolerance:
+            return (f"FAIL: {who}backward ignores its upstream gradient: its numbers match "
+                    "at upstream 1, but with the upstream gradient doubled, backprop's "
+                    "gradients did not double.\n  hint: backward must multiply each local "
+                    "gradient by upstream (downstream = local gradient × upstream)")
         if self.ignores_upstream:
             lines.append("  hint: with the upstream gradient doubled, backprop's gradients did "
                          "not double: backward must multiply each local gradient by upstream")
@@ -185,6 +190,8 @@ def gradcheck(target, *args, tolerance=TOLERANCE, h=STEP, seed=0, **inputs):
     else:
         raise TypeError(f"gradcheck checks a Graph or a Gate, got {type(target).__name__}")
 
+    if inputs.keys() != graph.inputs.keys():
+        graph.check_input_names(inputs)     # the caller's slip, not the gate's: raise
     try:
         out = graph.forward(**inputs)
         upstream = None

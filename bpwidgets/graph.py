@@ -60,15 +60,12 @@ class Node:
     def downstream(self):
         """Per input edge, the gradient backward sent along it: local x upstream."""
         fast = self._fast
-        if fast is not None and self._sent != fast.backward_runs and self.gate is not None:
+        if fast is not None and fast.backward_done and self._sent != fast.backward_runs \
+                and self.gate is not None:
             self._run_gate()                  # after a level-by-level run: made when asked
             self._downstream = tuple(self.gate.backward(self.grad))
             self._sent = fast.backward_runs
         return self._downstream
-
-    @downstream.setter
-    def downstream(self, grads):
-        self._downstream = grads
 
     def _run_gate(self):
         """A graph run level by level (``plan.py``) sets values without calling this node's
@@ -356,14 +353,10 @@ class Graph:
         every node gets its value (its gate's cache is filled when someone asks)."""
         numbers = self.scalar_inputs(values)
         all_values = self.plan.forward(numbers)
-        if self.output._fast is not self:            # this graph now runs these nodes
-            for node in self.nodes:
-                node._fast = self
         self.forward_runs += 1
         for node, value in zip(self.nodes, all_values.tolist()):
             node.value = value
-        if not np.isfinite(all_values).all():
-            self.check_finite()
+            node._fast = self                        # this graph ran these nodes last
 
     def scalar_inputs(self, values):
         """The inputs' values as one list of floats, checked at once; one by one only to
@@ -431,7 +424,8 @@ class Graph:
             self.check_finite()                      # an inf inside the graph: name it
             raise FloatingPointError(f"backward produced a non-finite gradient for "
                                      f"{', '.join(n for n, g in result.items() if not _finite(g))}")
-        self.backward_done = True
+        # with wrt, only part of the graph has gradients: pictures and steps need them all
+        self.backward_done = set(wanted) == set(self.inputs)
         return result
 
     def _backward_node_by_node(self, wanted):
@@ -498,7 +492,7 @@ class Graph:
         cache = self.__dict__.setdefault("_needed_cache", {})
         if key not in cache:
             needed = {self.inputs[name] for name in wanted}
-            if key == tuple(self.inputs):
+            if set(key) == set(self.inputs):
                 needed = set(self.nodes)       # all: constants get their gradients too
             for node in self.nodes:
                 if any(p in needed for p in node.inputs):
@@ -578,7 +572,7 @@ class Graph:
 
     def gates(self):
         """The gate nodes in topological order (the lecture's nodes_topologically_sorted)."""
-        return [node for node in self.nodes if node.gate is not None]
+        return list(self._gates)
 
 
 def formula(graph, limit=200):

@@ -58,8 +58,13 @@ class Typed:
 
     @property
     def half_unit(self):
-        """Half a unit of the last written digit: '0.045' means 0.0445 .. 0.0455."""
-        return 0.5 * 10.0 ** -self.decimals
+        """Half a unit of the last written digit: '0.045' means 0.0445 .. 0.0455. A whole
+        number written without a point ('2', '-4') means exactly that number."""
+        return 0.0 if self.whole else 0.5 * 10.0 ** -self.decimals
+
+    @property
+    def whole(self):
+        return "." not in self.text and "e" not in self.text.lower()
 
 
 def typed(guess, what="the guess"):
@@ -96,13 +101,15 @@ def agrees(guess, actual):
     gap = abs(guess.value - actual)
     if guess.digits >= LONG:
         return gap <= RELATIVE * max(abs(actual), abs(guess.value)) + 1e-300
+    if guess.whole:                                  # '2' means 2, not 1.5 .. 2.5
+        return gap <= SLACK * max(1.0, abs(actual))
     return gap <= guess.half_unit * (1 + SLACK) + 1e-300 and not too_coarse(guess, actual)
 
 
 def too_coarse(guess, actual):
     """Written with fewer decimals than the answer's first significant digit needs: '0'
     or '0.1' cannot say 0.0452 (the right digits would not even show)."""
-    if actual == 0 or guess.digits >= LONG:
+    if actual == 0 or guess.digits >= LONG or guess.whole:
         return False
     return guess.decimals < -math.floor(math.log10(abs(actual)))
 
@@ -230,7 +237,7 @@ def classic_slip(graph, target, guess, actual):
     def replay(change=None, drop=None):
         """Backward by hand over the local gradients, with one of them changed (or one
         edge dropped): the gradient of ``target`` that slip would give."""
-        grad = {graph.output: 1.0}
+        grad = {graph.output: float(graph.output.grad)}     # the upstream backward began with
         for node in reversed(gates):
             if node not in grad:
                 continue

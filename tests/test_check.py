@@ -376,3 +376,14 @@ def test_one_wrong_entry_gets_a_factor_hint_only_when_the_factor_tells():
             return (self.s * upstream,)
     assert "times the numerical" not in bp.gradcheck(OwnValue(), 1.0).verdict
     assert "0.5 times the numerical" in bp.gradcheck(SquareWithoutItsTwo(), 3.0).verdict
+
+
+def test_a_callers_missing_input_is_an_error_even_with_a_learners_gate():
+    x, y = bp.inputs("x y")
+    with pytest.raises(ValueError, match="missing a value for input 'y'"):
+        bp.gradcheck(bp.Graph(Scaled()(x) + y), x=3.0)
+
+
+def test_the_ignored_upstream_verdict_says_so_first():
+    check = bp.gradcheck(IgnoresUpstream(), 3.0, -4.0)
+    assert check.verdict.startswith("FAIL: IgnoresUpstream gate: backward ignores its upstream")

@@ -848,3 +848,34 @@ def test_a_learners_gate_is_checked_on_every_backward():
     g.forward(x=np.ones(3))
     with pytest.raises(ValueError, match=r"shape \(2,\) for input 0 of shape \(3,\)"):
         g.backward()
+
+
+def test_backward_wrt_leaves_no_half_done_graph_behind():
+    g = bp.parse("(x + y) * z + 2")
+    g.forward(x=-2, y=5, z=-4)
+    g.backward(wrt=["x"])
+    assert not g.backward_done                 # pictures and steps need every gradient
+    assert "grads" not in bp.show(g).text      # drawn without gradients, no crash
+    g.backward(wrt=["z", "y", "x"])            # every input, in another order: complete
+    assert g.backward_done
+    assert all(node.grad is not None for node in g.nodes)
+
+
+def test_two_compiled_graphs_sharing_nodes_keep_their_edges_right():
+    x, y = bp.inputs("x y")
+    inner = x * y
+    for _ in range(120):
+        inner = inner * 0.99 + 0.01
+    shared = bp.tanh(inner)
+    g1, g2 = bp.Graph(shared), bp.Graph(shared * 2.0)
+    assert g1.plan is not None and g2.plan is not None
+    g2.forward(x=0.3, y=0.5)
+    g2.backward()
+    g1.forward(x=0.6, y=0.9)
+    g1.backward()
+    assert shared.downstream and shared.local_gradients        # made for g1's run
+    g2.forward(x=0.3, y=0.5)
+    g2.backward()
+    t = float(np.tanh(shared.inputs[0].value))
+    assert shared.local_gradients[0] == pytest.approx(1 - t * t, rel=1e-12)
+    assert shared.downstream[0] == pytest.approx(2 * (1 - t * t), rel=1e-12)

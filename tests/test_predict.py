@@ -178,3 +178,20 @@ def test_a_guess_off_in_its_last_digit_or_a_forward_value_says_so():
     assert "close" not in far.hint
     sigma = verdict(0.8808, "w2", point)            # the output's value, not a gradient
     assert "value of 1/(1 + exp(-(w0*x0 + w1*x1 + w2))) from the forward pass" in sigma.hint
+
+
+def test_a_whole_number_means_exactly_that_number():
+    g = bp.parse("x * y")
+    assert not bp.check_prediction(g, "x", 2, x=1, y=1.6).ok        # 1.6 is not 2
+    assert not bp.check_prediction(g, "x", "2", x=1, y=1.6).ok
+    assert bp.check_prediction(g, "x", 1.6, x=1, y=1.6).ok
+    assert bp.check_prediction(g, "x", 2, x=1, y=2.0).ok
+    assert bp.check_prediction(g, "x", -4, x=1, y=-4.0).ok
+
+
+def test_slips_are_replayed_from_the_upstream_backward_began_with():
+    g = bp.parse("x * x")                        # with upstream 2: df/dx = 2 * 2x = 12
+    right = bp.check_prediction(g, "x", 12, upstream=2.0, x=3)
+    assert right.ok
+    one_use = bp.check_prediction(g, "x", 6, upstream=2.0, x=3)      # one use of x only
+    assert "used 2 times" in one_use.hint
