@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .graph import Graph, Node
+from .graph import Graph, Node, kits_own
 from .ops import Gate
 
 STEP = 1e-5          # h: small enough for accuracy, big enough for float64 round-off
@@ -258,8 +258,7 @@ def _failure_hint(message):
 
 def _learners_gates(graph):
     """The gates in ``graph`` that a learner wrote (not from the kit's own modules)."""
-    return [node.gate for node in graph.gates()
-            if not type(node.gate).__module__.startswith("bpwidgets.")]
+    return [node.gate for node in graph.gates() if not kits_own(node.gate)]
 
 
 def _kinks(graph):

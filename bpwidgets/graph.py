@@ -292,8 +292,8 @@ class Graph:
         for edge in self.edges:
             self.consumers[edge.source].append(edge)
         self._gates = [node for node in self.nodes if node.gate is not None]
-        self._kits_own = [type(node.gate).__module__.startswith("bpwidgets.")
-                          for node in self._gates]     # a learner's gate gets every check
+        # a learner's gate gets every check on every backward; the kit's own are trusted
+        self._kits_own = [kits_own(node.gate) for node in self._gates]
         self.plan = None
         if len(self._gates) >= self.FAST_FROM and why_not(self.nodes, self.describe) is None:
             self.plan = LevelPlan(self.nodes, self.index)
@@ -588,6 +588,11 @@ UNSEEN = object()
 
 class GradientShapeError(ValueError, TypeError):
     """A gate's backward gave the wrong number of gradients, or one of the wrong shape."""
+
+
+def kits_own(gate):
+    """Is this gate one of the kit's own (not a learner's Gate subclass)?"""
+    return type(gate).__module__.startswith("bpwidgets.")
 
 
 def _finite(value):
