@@ -8,10 +8,12 @@ pygraphviz wheel (pip brings Graphviz along), else ``dot`` on PATH; with neither
 raises ``GraphTooBig`` instead of blocking the kernel.
 
 The rooms: ``slots`` (which number each changing spot of a picture holds), ``dot`` (the
-lecture's look: layout and HTML cells), ``limits`` (how big a picture can be, measured
-before layout), ``engine`` (running Graphviz, in this process or a child one that can be
-stopped), ``files`` (SVG, PNG, files), ``picture`` (the notebook Picture) and
-``template`` (lay out once, patch numbers in).
+lecture's look: layout and HTML cells), ``text`` (every text in a fixed-size cell, put
+into an SVG by bpwidgets rather than measured by Graphviz, so the fonts a machine has
+move nothing), ``limits`` (how big a picture can be, measured before layout), ``engine``
+(running Graphviz, in this process or a child one that can be stopped), ``files`` (SVG,
+PNG, files), ``picture`` (the notebook Picture) and ``template`` (lay out once, patch
+numbers in).
 """
 
 from .dot import draw, format_number

@@ -9,11 +9,11 @@ back along that edge below it (red)::
            ─────                   the edge runs through here
             0.39                   gradient (red)
 
-Every number sits in a fixed-size cell, so the layout does not depend on the
-digits: the live widget lays a graph out once and patches new numbers in
-(``template.py``). Both share ``layout``, which asks a function ``put(slot)`` what
-to write in each number or colour *slot* (``slots.py``: which number a slot holds;
-``slot_content`` here: how it looks).
+Every text sits in a fixed-size cell (``text.py``), so the layout depends neither on
+the digits nor on the fonts a machine has: the live widget lays a graph out once and
+patches new numbers in (``template.py``). Both share ``layout``, which asks a function
+``put(slot)`` what to write in each number or colour *slot* (``slots.py``: which number
+a slot holds; ``slot_content`` here: how it looks).
 
     g = bp.parse("(x + y) * z"); g.forward(x=-2, y=5, z=-4); g.backward()
     bp.draw(g)          # a graphviz.Digraph; files.py runs Graphviz on it
@@ -32,9 +32,10 @@ from ..labels import flow_roles, format_number, format_numbers, gate_label, hidd
 from .engine import render
 from .limits import measure
 from .slots import Slot, Total, display_shape, slot_number, slot_value
+from .text import cell, cell_width, line_height
 
 # ---- the look ----------------------------------------------------------------------
-FONT = "Helvetica"
+FONT = "Helvetica"             # what Graphviz draws a PNG with (SVG: text.FONT_FAMILY)
 VALUE_COLOUR = "#1a8a3a"        # forward values: green
 NEGATIVE_COLOUR = "#d62728"     # gradients: red when negative ...
 POSITIVE_COLOUR = "#e67300"     # ... orange-red when positive, so a sign change shows
@@ -45,9 +46,10 @@ HIGHLIGHT_FILL = "#ffe066"      # the node the backward step-through is at
 HIGHLIGHT_STROKE = "#b8860b"
 NUMBER_SIZE = 12                # font sizes in points (1pt = 1.33px at 100% zoom)
 NAME_SIZE = 14
+SYMBOL_SIZE = 13                # gate symbols in their circles
 SMALL_SIZE = 10
-CELL_WIDTH = 54                 # fits 8 characters such as -1.2e+05 at NUMBER_SIZE
-CELL_HEIGHT = 15
+CELL_WIDTH = cell_width("-8.8e+88", NUMBER_SIZE)   # 61: any format_number text (8 chars)
+CELL_HEIGHT = line_height(NUMBER_SIZE)             # 15
 SIDE_WIDTH = 30                 # the "local" caption column (show_local only)
 MATRIX_LIMIT = 4                # arrays up to 4x4 are drawn entry by entry
 
@@ -57,8 +59,7 @@ TABLE = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"{}>'
 PICTURE_MIN_SCALE = 0.6      # numbers stay >= 9.6 px; a narrower page scrolls instead
 PICTURE_MARK = "<!-- bpwidgets picture -->"
 PICTURE_END = "<!-- end of bpwidgets picture -->"
-"""Around every Picture's HTML, so lessons/sanitize.cfg can leave the drawing out of
-nbval's comparison (its coordinates change with the fonts Graphviz measures text with)."""
+"""Around every Picture's HTML, so a notebook check can find (or leave out) the drawing."""
 
 
 class Drawing(graphviz.Digraph):
@@ -118,10 +119,10 @@ def layout(graph, put, show_local=False, align="CENTER", max_entries=None):
     """Build the Drawing (a graphviz.Digraph). ``put(slot)`` returns the text or colour
     for each slot.
 
-    ``align`` is how numbers sit in their cells ('CENTER' for a normal drawing; the
-    template uses 'LEFT' so Graphviz places every number at its cell's left edge,
-    whatever its width, and centres it afterwards). Cell sizes never depend on the
-    numbers, so node positions are the same for any values.
+    ``align`` is how Graphviz sets numbers in their cells where it draws the texts (a
+    PNG, or the Drawing's DOT run elsewhere); in an SVG ``text.place`` centres every
+    text on its cell. Cell sizes depend neither on the numbers nor on the fonts, so
+    node positions are the same for any values on any machine.
     """
     dot = Drawing(graph_attr={
         "rankdir": "LR", "ranksep": "0.22", "nodesep": "0.12", "bgcolor": "white",
@@ -139,13 +140,13 @@ def layout(graph, put, show_local=False, align="CENTER", max_entries=None):
                      label=cells.input_label(node, total))
         elif node.kind == "constant":
             dot.node(node_id, id=node_id, shape="plaintext", margin="0.04",
-                     label=_constant_label(node))
+                     label=_one_cell(_constant_text(node), MUTED_COLOUR, NUMBER_SIZE))
         else:
             symbol, _ = gate_label(node)
             dot.node(node_id, id=node_id, shape="circle", width="0.45", margin="0.02",
                      style="filled", fillcolor=put(Slot("fill", node, None)),
-                     color=put(Slot("stroke", node, None)), fontsize="13",
-                     label=f"<{html.escape(symbol)}>")
+                     color=put(Slot("stroke", node, None)),
+                     label=_one_cell(symbol, "black", SYMBOL_SIZE))
     for edge in graph.edges:
         if (edge.target, edge.index) in folded_edges or edge.source in hidden:
             continue
@@ -176,7 +177,7 @@ def add_flow_labels(dot, graph):
             continue
         node_id = graph.node_id(node)
         dot.node(f"{node_id}_flow", id=f"{node_id}_flow", shape="plaintext", margin="0",
-                 width="0", height="0", label=f"<{_font(role, LOCAL_COLOUR, SMALL_SIZE)}>")
+                 width="0", height="0", label=_one_cell(role, LOCAL_COLOUR, SMALL_SIZE))
         dot.edge(node_id, f"{node_id}_flow", style="invis", weight="10")
         with dot.subgraph() as column:
             column.attr(rank="same")
@@ -185,18 +186,14 @@ def add_flow_labels(dot, graph):
     return dot
 
 
-def _constant_label(node):
+def _constant_text(node):
     shape = np.shape(node.value)
-    text = ops.format_constant(node.value) if not shape else f"const {shape}"
-    return f'<<FONT POINT-SIZE="{NUMBER_SIZE}" COLOR="{MUTED_COLOUR}">{html.escape(text)}</FONT>>'
+    return ops.format_constant(node.value) if not shape else f"const {shape}"
 
 
-def _font(text, colour, size):
-    """Escaped text in a colour (nothing for '': Graphviz refuses an empty FONT)."""
-    if not text:
-        return ""
-    return (f'<FONT POINT-SIZE="{size}" COLOR="{html.escape(colour)}">'
-            f'{html.escape(text)}</FONT>')
+def _one_cell(text, colour, size):
+    """A label that is one text in a cell of its own size (``text.cell``)."""
+    return f"<{TABLE.format('')}<TR>{cell(text, colour, size)}</TR></TABLE>>"
 
 
 class Cells:
@@ -209,13 +206,14 @@ class Cells:
         self.sides = show_local      # extra side columns hold the 'local' caption
 
     def number(self, slot, colour, size=NUMBER_SIZE):
-        return (f'<TD FIXEDSIZE="TRUE" WIDTH="{CELL_WIDTH}" HEIGHT="{CELL_HEIGHT}" '
-                f'ALIGN="{self.align}">{_font(self.put(slot), colour, size)}</TD>')
+        return cell(self.put(slot), colour, size, CELL_WIDTH, CELL_HEIGHT, self.align)
 
     def text(self, text, colour=MUTED_COLOUR, span=1, width=None, size=SMALL_SIZE):
-        width = f' WIDTH="{width}" FIXEDSIZE="TRUE"' if width else ""
-        return (f'<TD COLSPAN="{span}" HEIGHT="{CELL_HEIGHT}"{width}>'
-                f'{_font(text, colour, size)}</TD>')
+        """A caption cell (``width`` wide, else as wide as its text); without a text and
+        a width, an empty cell spanning ``span`` columns."""
+        if not text and not width:
+            return f'<TD COLSPAN="{span}" HEIGHT="{CELL_HEIGHT}"></TD>'
+        return cell(text, colour, size, width, CELL_HEIGHT, span=span)
 
     def block(self, kind, ref, shape, colour, caption="", sides=None):
         """Rows of number cells for a value of ``shape`` (a column for a vector),
@@ -284,8 +282,7 @@ class Cells:
         """The input's name; if it fans out (``total`` a Total), its summed gradient."""
         shape = display_shape(node.value)
         columns = 1 if len(shape) < 2 else shape[1]
-        name = (f'<TR><TD COLSPAN="{columns + 2}">'
-                f'<FONT POINT-SIZE="{NAME_SIZE}">{html.escape(node.name)}</FONT></TD></TR>')
+        name = f'<TR>{cell(node.name, "black", NAME_SIZE, span=columns + 2)}</TR>'
         rows = [name]
         if total and is_small(shape, self.max_entries):
             rows += self.block("total", total, shape, self.gradient_colour("total", total),

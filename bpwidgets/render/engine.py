@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 
+from . import text
 from .limits import IN_PROCESS_LIMIT, GraphTooBig, refuse_if_too_big, total
 
 LAYOUT_TIMEOUT = 10.0
@@ -45,7 +46,17 @@ class GraphvizMissing(RuntimeError):
 def render(source, fmt, size=None):
     """Graphviz's output (bytes) for the DOT text ``source`` in format ``fmt`` ('svg',
     'png'). ``size`` is the graph's ``limits.LayoutSize``; None (unknown) lays out in a
-    child process, where a slow layout can be stopped."""
+    child process, where a slow layout can be stopped.
+
+    An SVG is laid out with its texts taken out and put back by us (``text.py``), so its
+    bytes do not depend on the fonts installed."""
+    if fmt == "svg":
+        blanked, texts = text.blank(source)
+        return text.place(_render(blanked, fmt, size).decode("utf-8"), texts).encode("utf-8")
+    return _render(source, fmt, size)
+
+
+def _render(source, fmt, size):
     refuse_if_too_big(size)
     pygraphviz, why_not = _pygraphviz()
     if pygraphviz is not None:

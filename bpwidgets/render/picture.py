@@ -1,8 +1,8 @@
 """A drawing to show in a notebook: ``show(graph)`` returns a ``Picture``.
 
 The Picture holds the SVG for the eye and a short, deterministic text (output value,
-input gradients) for ``repr`` and for nbval, which compares the text and not the
-drawing (lessons/sanitize.cfg masks the HTML between ``PICTURE_MARK`` and ``PICTURE_END``).
+input gradients) for ``repr``. The SVG's bytes do not depend on the machine's fonts
+(``text.py``), so nbval compares the lessons' pictures too (with the pinned Graphviz).
 """
 
 import base64

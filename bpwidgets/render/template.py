@@ -4,8 +4,8 @@
 (``~0~``, ``~1~``, ... for numbers, ``#fe0000``, ``#fe0001``, ... for colours), runs
 Graphviz once and cuts the SVG at the placeholders. ``fill`` joins the pieces with the
 current numbers and colours. Every number cell has a fixed size, and each number is
-centred on its cell with ``text-anchor="middle"``, so the filled SVG has exactly the
-template's coordinates whatever the values are::
+centred on its cell with ``text-anchor="middle"`` (``text.py`` places every text), so
+the filled SVG has exactly the template's coordinates whatever the values are::
 
     t = SvgTemplate.from_graph(g)      # ~5 ms: one layout by Graphviz
     g.forward(x=1, y=2, z=3); g.backward()
@@ -20,7 +20,7 @@ without a new layout.
 
 import re
 
-from .dot import CELL_WIDTH, add_flow_labels, check_drawable, layout, slot_content
+from .dot import add_flow_labels, check_drawable, layout, slot_content
 from .files import pipe, to_svg
 from .limits import check_size
 from .slots import display_shape
@@ -28,11 +28,6 @@ from .slots import display_shape
 COLOUR_KINDS = {"grad_colour", "out_grad_colour", "total_colour", "fill", "stroke"}
 MAX_COLOURS = 0x10000
 PLACEHOLDER = re.compile(r'~([0-9a-z]+)~|"#fe([0-9a-f]{4})"')
-# Graphviz puts each number at the left of its cell (we ask for ALIGN="LEFT"): move the
-# anchor to the cell's middle, so the browser centres the number whatever its width.
-# (Graphviz 14 writes xml:space="preserve" before text-anchor; 2.43 writes nothing there.)
-LEFT_TEXT = re.compile(r'<text( xml:space="preserve")? text-anchor="start" x="(-?[\d.]+)"'
-                       r'([^>]*>~[0-9a-z]+~</text>)')
 
 
 def _base36(k):
@@ -83,11 +78,10 @@ class SvgTemplate:
             order.append(slot)
             return f"~{_base36(len(order) - 1)}~"
 
-        dot = layout(graph, put, show_local=show_local, align="LEFT")
+        dot = layout(graph, put, show_local=show_local)
         if show_flow:
             add_flow_labels(dot, graph)
         svg = pipe(dot, "svg").decode()
-        svg = LEFT_TEXT.sub(_centred, svg)
         parts, slots = _cut(svg, order, colours)
         return cls(graph, parts, slots, decimals, show_local, _signature(graph))
 
@@ -111,11 +105,6 @@ class SvgTemplate:
             pieces.append(slot_content(graph, slot, self.decimals, visited, highlight))
             pieces.append(part)
         return "".join(pieces)
-
-
-def _centred(match):
-    x = float(match.group(2)) + CELL_WIDTH / 2
-    return f'<text{match.group(1) or ""} text-anchor="middle" x="{x:g}"{match.group(3)}'
 
 
 def _cut(svg, order, colours):
