@@ -39,7 +39,7 @@ __all__ = [
     "explore", "find_sigmoids", "flow_roles", "format_bytes", "gate_symbol", "gradcheck", "inputs",
     "jacobian", "jacobian_bytes", "leaky_relu", "log", "nn", "node_text", "nudge",
     "numerical_gradient", "parse",
-    "rel_error", "relu", "show", "sigmoid", "tanh",
+    "rel_error", "relu", "show", "sigmoid", "tanh", "write_page",
 ]
 
 # Pictures (graphviz), widgets (ipywidgets) and plots (matplotlib) load on first use, so
@@ -47,9 +47,10 @@ __all__ = [
 LAZY = {"draw": ".render", "show": ".render", "Picture": ".render", "SvgTemplate": ".render",
         "GraphvizMissing": ".render", "GraphTooBig": ".render",
         "explore": ".widgets.explorer", "Explorer": ".widgets.explorer",
-        "TrainingView": ".widgets.training", "ActivationExplorer": ".widgets.training"}
+        "TrainingView": ".widgets.training", "ActivationExplorer": ".widgets.training",
+        "write_page": ".page"}
 MODULES = (".render", ".widgets", ".plots")      # bp.render, bp.widgets, bp.plots
-DISPLAY_PACKAGES = {"graphviz", "ipywidgets", "matplotlib"}
+DISPLAY_PACKAGES = {"graphviz", "ipywidgets", "anywidget", "matplotlib"}
 
 
 def __getattr__(name):

@@ -26,8 +26,11 @@ import numpy as np
 from .collapse import Collapsed
 from .ops import OPS
 
-ENGINE = Path(__file__).with_name("static") / "engine.js"
+STATIC = Path(__file__).with_name("static")
+ENGINE = STATIC / "engine.js"
 """The browser's engine: an ES module, no dependencies, no build step."""
+VIEW = STATIC / "explorer.js"
+"""The explorer's view (widgets/explorer.py), which runs the engine."""
 
 PLAN_VERSION = 1
 """The plan's format, checked by engine.js."""
@@ -36,6 +39,17 @@ PLAN_VERSION = 1
 def engine_source():
     """engine.js as text, to put into a widget or a page."""
     return ENGINE.read_text(encoding="utf-8")
+
+
+def view_source():
+    """The explorer's view with the engine before it, as one ES module (what anywidget
+    and a page with no kernel load)."""
+    return engine_source() + "\n" + VIEW.read_text(encoding="utf-8")
+
+
+def view_style():
+    """The explorer's CSS."""
+    return (STATIC / "explorer.css").read_text(encoding="utf-8")
 
 
 def plan_for(graph):

@@ -6,6 +6,8 @@
     bpwidgets render "1/(1 + exp(-(w0*x0 + w1*x1 + w2)))" \
         w0=2 x0=-1 w1=-3 x1=-2 w2=-3 -o sigmoid.svg
 
+A name ending in .html writes one self-contained page with live sliders (``bp.write_page``).
+
 Values are read with ``json.loads`` (never eval): ``x=2``, ``x=[1, 2]``,
 ``W=[[1, 2], [3, 4]]``. Errors print one line, ``bpwidgets: error: ...``, to stderr
 and exit with status 1.
@@ -23,6 +25,7 @@ examples:
   bpwidgets grad "sum((W @ x)**2)" "W=[[0.1, 0.5], [-0.3, 0.8]]" "x=[0.2, 0.4]"
   bpwidgets render "1/(1 + exp(-(w0*x0 + w1*x1 + w2)))" w0=2 x0=-1 w1=-3 x1=-2 w2=-3 -o sigmoid.svg
   bpwidgets render "x*x + x" x=3 -o fanout.png --show-local
+  bpwidgets render "(x + y) * z" x=-2 y=5 z=-4 -o graph.html     # live sliders, no kernel
 
 Values are JSON: numbers, or nested lists for arrays (quote them for the shell).
 An expression that starts with '-' goes after '--':  bpwidgets grad -- "-x*y" x=1 y=2
@@ -80,10 +83,19 @@ def render_command(args):
     from .render import write
     from .render.files import WRITERS
     suffix = args.output[args.output.rfind("."):].lower() if "." in args.output else ""
-    if suffix not in WRITERS:
+    if suffix not in [*WRITERS, ".html"]:
         raise UsageError(f"cannot write {args.output!r}: the file name must end in "
-                         f"{' or '.join(WRITERS)}")
+                         f"{' or '.join(WRITERS)} or .html")
     graph, value, _ = run(args.expression, args.values, backward=False)
+    if suffix == ".html":
+        from .page import write_page
+        if np.ndim(value) != 0:
+            raise UsageError(f"the output has shape {np.shape(value)}; a live page needs a "
+                             "scalar output: wrap the expression in sum(...)")
+        write_page(graph, args.output, show_local=args.show_local,
+                   **{name: graph.inputs[name].value for name in graph.inputs})
+        print(f"wrote {args.output}")
+        return
     if np.ndim(value) == 0:
         graph.backward()
     else:
@@ -103,14 +115,15 @@ def make_parser():
         "grad", help="print the output value and every input's gradient as JSON",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     render = commands.add_parser(
-        "render", help="draw the graph after forward and backward (.svg or .png)",
+        "render", help="draw the graph after forward and backward (.svg or .png), or "
+                       "write a page with live sliders (.html)",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     for command in (grad, render):
         command.add_argument("expression", help='an expression such as "(x + y) * z"')
         command.add_argument("values", nargs="*", metavar="NAME=VALUE",
                              help="a value for every input: x=-2, x=[1,2], W=[[1,2],[3,4]]")
     render.add_argument("-o", "--output", required=True, metavar="FILE",
-                        help="where to write the picture: FILE.svg or FILE.png")
+                        help="where to write the picture: FILE.svg, FILE.png or FILE.html")
     render.add_argument("--show-local", action="store_true",
                         help="also show each edge's local gradient")
     render.add_argument("--decimals", type=int, default=2,

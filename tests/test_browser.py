@@ -2,8 +2,8 @@
 Chromium runs it, and a key press or a click on a slider moves the numbers in the graph to
 what the engine computes. Every lesson test runs once per front-end (the ``jupyter`` fixture
 is parametrized); both front-ends expose their app object as ``window.jupyterapp``, so the
-same waits and commands drive both. One known difference: Notebook 7 takes the arrow keys
-for its own shortcuts (an expected failure, strict, with the README's workaround tested).
+same waits and commands drive both. The explorer is one anywidget (widgets/explorer.py,
+static/explorer.js): its numbers are read from its SVG (``.bpx-frame``) and its table.
 
 Needs Debian's Chromium at /usr/bin/chromium (``apt-get install chromium``), or any
 Chromium named by the environment variable BPWIDGETS_CHROMIUM (on Ubuntu, where
@@ -18,7 +18,6 @@ import contextlib
 import importlib.metadata
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -182,11 +181,26 @@ def lesson_running(jupyter, notebook):
 
 
 GRAPH_SHOWS = """([value, grad]) => {
-    const out = document.querySelectorAll('.widget-html .bp-graph g#out text');
-    const z = document.querySelectorAll('.widget-html .bp-graph g#e4_1 text');
+    const out = document.querySelectorAll('.bpx-frame g#out text');
+    const z = document.querySelectorAll('.bpx-frame g#e4_1 text');
     return out.length == 2 && out[0].textContent == value
            && z.length == 2 && z[1].textContent == grad;
 }"""
+
+
+RUN_IN_KERNEL = """async (code) => {
+    const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+    let text = '';
+    const future = kernel.requestExecute({code, store_history: false});
+    future.onIOPub = (msg) => { if (msg.header.msg_type === 'stream') text += msg.content.text; };
+    await future.done;
+    return text.trim();
+}"""
+
+
+def run_in_kernel(page, code):
+    """What ``code`` prints, run in the notebook's kernel (as a cell would, unseen)."""
+    return page.evaluate(RUN_IN_KERNEL, code)
 
 
 def lesson_01_drawn(page):
@@ -194,68 +208,42 @@ def lesson_01_drawn(page):
     and the kernel is idle; return the x slider (the first on the page)."""
     page.wait_for_function(GRAPH_SHOWS, arg=list(expected_for(-2)), timeout=SLOW)
     page.wait_for_function(KERNEL_IDLE, timeout=SLOW)
-    return page.locator(".widget-slider").first
+    return page.locator(".bpx-slider").first
 
 
 def readout(slider):
-    return float(slider.locator(".widget-readout").text_content().replace("\u2212", "-"))
+    return float(slider.locator(".bpx-readout").text_content())
 
 
 # Notebook 7 (up to 7.6 at least) handles keyboard shortcuts in the capture phase, before
 # the focused widget sees the key; JupyterLab lets the widget go first (its app is built
-# with bubblingKeydown). So in Notebook 7, ArrowRight on a focused slider runs the notebook's
-# "move-cursor-heading-below-or-expand" command (focus jumps to a cell) and the slider does
-# not move: jupyter/notebook#7716. A widget can opt out by putting data-lm-suppress-shortcuts
-# on the focused element itself, which plain ipywidgets sliders cannot do from Python (the
-# explorer's own front end, issue 11, can). Until then the README gives Notebook 7 users two
-# settings that free the arrow keys, and the key press is tested there with those settings
-# (test_notebook_7_slider_keys_work_with_the_heading_shortcuts_off); with a mouse, the
-# sliders work in both front-ends as they are (test_slider_mouse_press_...).
+# with bubblingKeydown). So in Notebook 7, ArrowRight on a focused ipywidgets slider ran the
+# notebook's "move-cursor-heading-below-or-expand" command: jupyter/notebook#7716. The
+# explorer's own sliders carry data-lm-suppress-shortcuts, which Lumino honours, so the
+# key press is tested in both front ends as they come.
 
 
-def test_slider_key_press_moves_the_numbers_in_the_graph(tmp_path):
-    """JupyterLab: focus the x slider of lesson 01, press ArrowRight, and the graph shows
-    the engine's numbers for x one step right."""
+def test_slider_key_press_moves_the_numbers_in_the_graph(jupyter):
+    """Focus the x slider of lesson 01, press ArrowRight, and the graph shows the engine's
+    numbers for x one step right, computed in the page; the kernel follows."""
     value, z_grad = expected_for(-1.9)           # one step (0.1) right of x = -2
     assert (value, z_grad) == ("-12.40", "3.10")
-    with server_running(FRONTENDS[0], tmp_path) as server, \
-            lesson_running(server, LESSON) as page:
+    with lesson_running(jupyter, LESSON) as page:
         slider = lesson_01_drawn(page)
-        handle = slider.locator(".noUi-handle")
-        handle.focus()
+        slider.locator("input").focus()
         page.keyboard.press("ArrowRight")
-        # wait for the kernel's answer (the final numbers, not just "changed"), or for the
-        # sign that the front-end took the key itself: focus left the slider
+        # the numbers, or the sign that the front-end took the key itself: focus left
         page.wait_for_function(
             """([value, grad]) => (""" + GRAPH_SHOWS + """)([value, grad])
-                   || !document.activeElement.closest('.widget-slider')""",
+                   || !document.activeElement.closest('.bpx-slider')""",
             arg=[value, z_grad], timeout=SLOW)
-        focused = page.evaluate("document.activeElement.className")
-        assert "noUi-handle" in focused, f"JupyterLab took the key press: focus moved to {focused!r}"
+        focused = page.evaluate("document.activeElement.outerHTML.slice(0, 80)")
+        assert 'type="range"' in focused, f"the front end took the key press: {focused!r}"
         page.wait_for_function(GRAPH_SHOWS, arg=[value, z_grad], timeout=SLOW)
         assert readout(slider) == -1.9
-
-
-def readme_shortcuts_off():
-    """The README's workaround for Notebook 7 (section "Where it runs"): the user settings
-    that turn off the two command-mode shortcuts that take ArrowLeft / ArrowRight (they
-    only jump between headings). Read from the README, so what it shows is what we test."""
-    text = (ROOT / "README.md").read_text()
-    section = text[text.index("**Notebook 7 and the arrow keys.**"):]
-    block = re.search(r"```json\n(.*?)\n```", section, flags=re.S).group(1)
-    return {"@jupyterlab/shortcuts-extension/shortcuts": json.loads(block)}
-
-
-def test_notebook_7_slider_keys_work_with_the_heading_shortcuts_off(tmp_path):
-    """With the README's settings, the same key press works in Notebook 7 too."""
-    value, z_grad = expected_for(-1.9)
-    with server_running(FRONTENDS[1], tmp_path, readme_shortcuts_off()) as server:
-        with lesson_running(server, LESSON) as page:
-            slider = lesson_01_drawn(page)
-            slider.locator(".noUi-handle").focus()
-            page.keyboard.press("ArrowRight")
-            page.wait_for_function(GRAPH_SHOWS, arg=[value, z_grad], timeout=SLOW)
-            assert readout(slider) == -1.9
+        # the kernel was told: Python's copy of the graph is at x = -1.9 too
+        page.wait_for_function(KERNEL_IDLE, timeout=SLOW)
+        assert run_in_kernel(page, "print(explorer.graph.output.value)") == "-12.4"
 
 
 def test_slider_mouse_press_moves_the_numbers_in_the_graph(jupyter):
@@ -264,14 +252,14 @@ def test_slider_mouse_press_moves_the_numbers_in_the_graph(jupyter):
     -> kernel -> page works with the mouse in every front-end, Notebook 7 included."""
     with lesson_running(jupyter, LESSON) as page:
         slider = lesson_01_drawn(page)
-        track = slider.locator(".noUi-base")
+        track = slider.locator("input")
         track.scroll_into_view_if_needed()
         box = track.bounding_box()
         page.mouse.click(box["x"] + 0.75 * box["width"], box["y"] + box["height"] / 2)
         page.wait_for_function(
             """() => {
-                   const r = document.querySelector('.widget-slider .widget-readout');
-                   return r && r.textContent.replace('\u2212', '-').trim() != '-2.00';
+                   const r = document.querySelector('.bpx-slider .bpx-readout');
+                   return r && r.textContent.trim() != '-2.00';
                }""", timeout=SLOW)
         x = readout(slider)
         assert 1.5 <= x <= 3.5, f"a click at 75% of [-5, 5] gave x = {x}"
@@ -298,7 +286,7 @@ def test_lesson_04_matrix_keeps_its_values_when_its_sliders_are_drawn(jupyter):
         page.wait_for_function(
             """(want) => {
                    const rows = {};
-                   for (const tr of document.querySelectorAll('.widget-html table tr')) {
+                   for (const tr of document.querySelectorAll('.bpx-table table tr')) {
                        const cells = [...tr.querySelectorAll('td')].map(
                            td => td.innerText.replace(/\\s+/g, ' ').trim());
                        if (cells.length == 3) rows[cells[0]] = [cells[1], cells[2]];
@@ -308,8 +296,8 @@ def test_lesson_04_matrix_keeps_its_values_when_its_sliders_are_drawn(jupyter):
                }""", arg=expected, timeout=SLOW)
         page.wait_for_function(KERNEL_IDLE, timeout=SLOW)
         time.sleep(1)                      # any late message from the page would land now
-        readouts = page.locator(".widget-slider .widget-readout").all_text_contents()
-        assert [r.replace("\u2212", "-").strip() for r in readouts] == [
+        readouts = page.locator(".bpx-slider .bpx-readout").all_text_contents()
+        assert [r.strip() for r in readouts] == [
             "0.10", "0.50", "-0.30", "0.80", "0.50", "0.40"]
 
 
@@ -334,10 +322,10 @@ def test_lesson_02_explorer_fits_the_column_without_sideways_scrolling(jupyter):
     notebook column: nothing in the lesson's outputs scrolls sideways."""
     with lesson_running(jupyter, "02_sigmoid_gate.ipynb") as page:
         page.wait_for_function(
-            "() => document.querySelectorAll('.widget-html .bp-graph g#out text').length == 2",
+            "() => document.querySelectorAll('.bpx-frame g#out text').length == 2",
             timeout=SLOW)
         page.wait_for_function(KERNEL_IDLE, timeout=SLOW)
-        explorer = page.locator(".widget-html .bp-graph").first
+        explorer = page.locator(".bpx-frame").first
         explorer.scroll_into_view_if_needed()
         assert page.evaluate(NO_SIDEWAYS_SCROLL) == []
         box = explorer.bounding_box()

@@ -11,7 +11,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 import sysconfig
 import tomllib
 import venv

@@ -1,7 +1,8 @@
-"""Widgets: compose the core, the renderer and the plots with ipywidgets.
+"""Widgets: compose the core, the renderer and the plots into things a learner moves.
 
-Each loads on first use: the explorer needs ipywidgets and graphviz, the training view
-ipywidgets and matplotlib.
+Each loads on first use: the explorer is one anywidget (its view is
+bpwidgets/static/explorer.js) and needs graphviz; the training view and the activation
+explorer are ipywidgets and need matplotlib.
 """
 
 LAZY = {"explore": ".explorer", "Explorer": ".explorer",

@@ -2,39 +2,47 @@
 
     w = bp.explore("(x + y) * z", x=-2, y=5, z=-4)
     w                              # in a notebook: the graph, the sliders, the controls
-    w.sliders["x"].value = 1.5     # the same as dragging: forward, backward, new picture
-    w.view.value                   # the SVG now shown
+    w.sliders["x"].value = 1.5     # the same as dragging: the page's slider moves too
+    w.svg                          # the SVG the page shows now
 
-The explorer only composes: the engine computes (``Graph.forward``/``backward``), the
-renderer draws (``SvgTemplate``: Graphviz lays the graph out once per structure and
-display mode, then each change only patches numbers and colours into that SVG, so
-nodes never move), ``backward_steps`` words each step, ``collapse`` makes the sigma
-gate. A failing update (log of a negative number, say) is shown in the widget, and the
-widget keeps working.
+One anywidget (so it works in JupyterLab, Notebook 7, VS Code, Colab and marimo): the
+view in ``bpwidgets/static/explorer.js`` owns the picture, the sliders, the step-through,
+the toggles, the table and the caption. Graphviz lays the graph out once per display mode
+(``SvgTemplate``); after that only numbers and colours change, so nodes never move.
+
+Who computes: for a scalar graph of the kit's own gates the page runs forward and
+backward itself (``browser.plan_for``, ``static/engine.js``) and paints at once; the
+kernel is told each new value and runs ``Graph.forward``/``backward`` too, so Python's
+graph, the captions and the nudge stay in step. Any other graph (arrays, a learner's own
+gate) is computed by the kernel, which sends the numbers. A failing update (log of a
+negative number, say) is shown in the widget, and the widget keeps working.
 """
 
 import html
 import math
-import re
 
-import ipywidgets as widgets
+import anywidget
 import numpy as np
+import traitlets as t
 
 from .. import labels
+from ..browser import plan_for, view_source, view_style
 from ..collapse import clone_graph, collapse, find_sigmoids
 from ..graph import Graph
 from ..nudge import nudge
 from ..parse import parse
 from ..render import SvgTemplate
-from ..render.dot import PICTURE_MIN_SCALE, gradient_colour
+from ..render import dot
 from ..steps import backward_steps, stepped_gates
-from . import slider_grid
-from .guard import Guarded, error_html
-from .stepper import StepControls, at, done
+from . import live, slider_grid
+from .guard import Guarded
+from .stepper import at, done
 
 SLIDER_LIMIT = 4        # arrays up to 4x4 get a slider per entry; bigger ones a button
 TABLE_LIMIT = 16        # the table shows arrays of up to 16 entries number by number
-SVG_WIDTH = re.compile(r'<svg width="([\d.]+)(pt|px)?"')
+PALETTE = {"negative": dot.NEGATIVE_COLOUR, "positive": dot.POSITIVE_COLOUR,
+           "zero": dot.ZERO_COLOUR, "highlight_fill": dot.HIGHLIGHT_FILL,
+           "highlight_stroke": dot.HIGHLIGHT_STROKE}
 
 
 def explore(graph, seed=0, **inputs):
@@ -49,9 +57,44 @@ def explore(graph, seed=0, **inputs):
     return Explorer(graph, seed=seed, **inputs)
 
 
-class Explorer(widgets.VBox, Guarded):
-    """The graph picture, a table of input gradients, one slider per scalar input,
-    the backward step-through and three toggles (local gradients, sigma gate, flow)."""
+class Explorer(anywidget.AnyWidget, Guarded):
+    """The graph picture, a table of input gradients, one slider per scalar input (or
+    array entry), the backward step-through and the toggles: local gradients, flow
+    roles, the sigma gate and the nudge.
+
+    From Python: ``w.sliders[label].value`` (read or set: the page follows),
+    ``w.go(position)`` for the step-through, ``w.show_local``, ``w.show_flow``,
+    ``w.sigma`` and ``w.nudge_on`` (True/False), ``w.svg``, ``w.table``, ``w.caption``.
+    """
+
+    _esm = view_source()
+    _css = view_style()
+
+    # the page's state; explorer.js reads these names
+    kernel = t.Bool(True).tag(sync=True)            # False on a page with no kernel
+    picture = t.Dict().tag(sync=True)               # live.picture: SVG and slots
+    plan = t.Any(None, allow_none=True).tag(sync=True)   # None: the kernel computes
+    palette = t.Dict(PALETTE).tag(sync=True)
+    slider_specs = t.List().tag(sync=True)
+    slider_values = t.Dict().tag(sync=True)         # slider label -> number
+    resample_names = t.List().tag(sync=True)
+    table_inputs = t.List().tag(sync=True)          # [name, node, [its gates]]
+    step = t.Int(0).tag(sync=True)                  # the step-through's position
+    step_count = t.Int(0).tag(sync=True)
+    step_view = t.Dict({"visited": None, "highlight": None}).tag(sync=True)
+    caption = t.Unicode("").tag(sync=True)
+    message = t.Unicode("").tag(sync=True)
+    filled = t.List().tag(sync=True)                # kernel-computed slot contents
+    table = t.Unicode("").tag(sync=True)            # the gradient table, as HTML
+    show_local = t.Bool(False).tag(sync=True)
+    show_flow = t.Bool(False).tag(sync=True)
+    sigma = t.Bool(False).tag(sync=True)
+    has_sigma = t.Bool(False).tag(sync=True)
+    nudge_on = t.Bool(False).tag(sync=True)
+    nudge_labels = t.List().tag(sync=True)
+    nudge_label = t.Unicode("").tag(sync=True)
+    nudge_h = t.Float(0.1).tag(sync=True)
+    nudge_text = t.Unicode("").tag(sync=True)
 
     def __init__(self, graph, seed=0, **inputs):
         if isinstance(graph, str):
@@ -63,56 +106,41 @@ class Explorer(widgets.VBox, Guarded):
         if unknown:
             raise ValueError(f"explore got {unknown[0]!r}, which is not an input of the "
                              f"graph (its inputs are {', '.join(graph.inputs) or 'none'})")
+        super().__init__()
         # The explorer runs its own copy, so moving a slider never changes ``graph``.
         self.expanded = node_by_node(clone_graph(graph))
         self.graph = self.expanded
         self.collapsed = None               # the sigma version, made when first asked for
         self._templates = {}
+        self._shown = None                  # the template whose SVG the page has
         self._steps = None
-        self._quiet = False
         self._rng = np.random.default_rng(seed)
+        self._good = {}                     # the last input values that worked
 
         self.values, ranges = {}, {}
         for name, node in graph.inputs.items():
             self.values[name], ranges[name] = _start(name, node, inputs.get(name), graph)
         self.sliders, self.resample = {}, {}
         self._targets = {}                  # slider label -> (input name, entry or None)
-        controls = []
+        specs = []
         for name, value in self.values.items():
-            controls.extend(self._controls_for(name, value, ranges[name]))
+            specs.extend(self._controls_for(name, value, ranges[name]))
+        self.slider_specs = specs
+        self.slider_values = {spec["label"]: spec["origin"] for spec in specs}
+        self.resample_names = list(self.resample)
+        self.has_sigma = bool(find_sigmoids(graph))
+        self.nudge_labels = list(self._targets)
+        self.nudge_label = next(iter(self._targets), "")
+        self._use(self.expanded)
 
-        # The picture keeps its size (readable at 100% zoom) and scrolls if the page is
-        # narrower; the table sits beside it, or wraps below when there is no room.
-        self.view = widgets.HTML(layout=widgets.Layout(overflow="auto", flex="0 1 auto",
-                                                       max_width="100%"))
-        self.table = widgets.HTML(layout=widgets.Layout(flex="0 0 auto", padding="0 8px 0 0"))
-        self.caption = widgets.HTML()
-        self.message = widgets.HTML()
-        self.show_local = _toggle("local gradients", "show each gate's local gradient "
-                                  "under every edge")
-        self.show_flow = _toggle("flow roles", "label each gate with its role in backward "
-                                 "flow: add distributes, max routes, mul swaps, copy adds")
-        self.sigma = _toggle("σ gate", "collapse 1/(1 + exp(-u)) into one sigmoid gate "
-                             "(and expand it back)")
-        self.sigma.layout.display = None if find_sigmoids(graph) else "none"
-        self.stepper = StepControls(self._step_count())
-        self.nudge_row = self._nudge_controls()
-
-        for toggle in (self.show_local, self.show_flow):
-            toggle.observe(lambda change: self._guard(self._draw), names="value")
-        self.sigma.observe(lambda change: self._guard(self._switch_graph), names="value")
-        self.stepper.observe_position(lambda: self._quiet or self._guard(self._draw))
-
-        sliders = widgets.Box(controls, layout=widgets.Layout(
-            display="flex", flex_flow="row wrap", align_items="center"))
-        toggles = widgets.HBox([widgets.HTML("<b>show:</b>"), self.show_local,
-                                self.show_flow, self.sigma, self.nudge_on],
-                               layout=widgets.Layout(align_items="center",
-                                                     flex_flow="row wrap"))
-        super().__init__([
-            widgets.Box([self.view, self.table], layout=widgets.Layout(
-                display="flex", flex_flow="row wrap", align_items="flex-start", width="100%")),
-            self.caption, sliders, self.stepper, toggles, self.nudge_row, self.message])
+        self.observe(lambda change: self._guard(self._moved, change), names="slider_values")
+        self.observe(lambda change: self._guard(self._relayout),
+                     names=["show_local", "show_flow"])
+        self.observe(lambda change: self._guard(self._switch_graph), names="sigma")
+        self.observe(lambda change: self._guard(self._draw), names="step")
+        self.observe(lambda change: self._guard(self._nudge),
+                     names=["nudge_on", "nudge_label", "nudge_h"])
+        self.on_msg(self._message)
         self._guard(self._recompute)
 
     def __repr__(self):
@@ -122,159 +150,215 @@ class Explorer(widgets.VBox, Guarded):
             parts.append(f"resample {', '.join(self.resample)}")
         return f"<Explorer {what}: {'; '.join(parts) or 'no inputs'}>"
 
+    # ---- what the page reads from Python ------------------------------------------------
+
+    @property
+    def svg(self):
+        """The SVG the page shows now (numbers and colours filled in by Python)."""
+        template = self._template()
+        view = self._view()
+        svg = template.fill(self.graph, visited=view.visited, highlight=view.highlight)
+        return svg[svg.index("<svg"):]
+
+    @property
+    def runs_in(self):
+        """Who computes the numbers on a slider move: 'the browser', or 'the kernel'
+        with the reason the browser cannot."""
+        reason = self._reason
+        return "the browser" if reason is None else f"the kernel: {reason}"
+
+    def go(self, position):
+        """Move the step-through to ``position`` (0: only the output's gradient is known;
+        ``step_count``: every gate visited; ``step_count + 1``: the full picture)."""
+        self.step = min(max(int(position), 0), self.step_count + 1)
+
     # ---- controls ---------------------------------------------------------------------
 
     def _controls_for(self, name, value, bounds):
         if np.ndim(value) == 0:
-            return [self._slider(name, name, None, value, slider_grid.grid(value, bounds))]
-        if _small(value):
+            grids = {None: slider_grid.grid(value, bounds)}
+        elif _small(value):
             grids = slider_grid.grids_for(value, bounds)
-            return [self._slider(f"{name}[{','.join(map(str, index))}]", name, index,
-                                 value[index], grids[index])
-                    for index in np.ndindex(value.shape)]
-        button = widgets.Button(description=f"resample {name}", icon="random",
-                                tooltip=f"draw new random entries for {name} "
-                                        f"{value.shape} (seeded)")
-        scale = float(np.std(value)) or 1.0
-        button.on_click(lambda _: self._guard(self._resample, name, scale))
-        self.resample[name] = button
-        return [button]
-
-    def _nudge_controls(self):
-        """The gradient as sensitivity: nudge one input by h, compare the output's change
-        with gradient × h (``bp.nudge``). Computed only while the nudge toggle is on."""
-        self.nudge_on = _toggle("nudge", "nudge one input by h and compare how far the "
-                                         "output moves with gradient × h")
-        self.nudge_input = widgets.Dropdown(options=list(self._targets), description="nudge",
-                                            layout=widgets.Layout(width="11em"))
-        self.nudge_h = widgets.FloatText(value=0.1, description="by h =",
-                                         style={"description_width": "initial"},
-                                         layout=widgets.Layout(width="9em"))
-        self.nudge_text = widgets.HTML()
-        if not self._targets:
-            self.nudge_on.layout.display = "none"
-        for control in (self.nudge_on, self.nudge_input, self.nudge_h):
-            control.observe(lambda change: self._guard(self._nudge), names="value")
-        return widgets.HBox([self.nudge_input, self.nudge_h, self.nudge_text],
-                            layout=widgets.Layout(display="none", align_items="center",
-                                                  flex_flow="row wrap"))
-
-    def _nudge(self):
-        if not self.graph.backward_done:
-            return
-        if np.ndim(self.graph.output.value) != 0:     # nudge compares one output number
-            self.nudge_on.layout.display = self.nudge_row.layout.display = "none"
-            return
-        self.nudge_row.layout.display = "flex" if self.nudge_on.value else "none"
-        if not self.nudge_on.value:
-            return
-        h = self.nudge_h.value
-        if h == 0 or not math.isfinite(h):
-            self.nudge_text.value = "choose a nonzero h"
-            return
-        name, index = self._targets[self.nudge_input.value]
-        result = nudge(self.graph, name, h, entry=index, **self.values)
-        self.nudge_text.value = (f"<span style='font-family:monospace'>"
-                                 f"{html.escape(repr(result))}</span>")
-
-    def _slider(self, label, name, index, value, bounds):
-        low, high, step = bounds
-        places = max(2, slider_grid.places(step))
-        origin = float(value)
-        # the slider holds the number the page will show, so the page has nothing to send
-        # back when it draws (an echo could overwrite a value set from Python meanwhile)
-        shown = slider_grid.page_value(origin, low, high, step)
-        shown = shown if slider_grid.unround(shown, origin, step) == origin else origin
-        slider = widgets.FloatSlider(value=shown, min=low, max=high, step=step,
-                                     description=label, readout_format=f".{places}f",
-                                     continuous_update=True,
-                                     style={"description_width": "initial"},
-                                     layout=widgets.Layout(width="19em"))
-
-        def moved(change):
-            self._guard(self._set, name, index,
-                        slider_grid.unround(change["new"], origin, step))
-        slider.observe(moved, names="value")
-        self.sliders[label] = slider
-        self._targets[label] = (name, index)
-        return slider
-
-    def _set(self, name, index, number):
-        if index is None:
-            self.values[name] = float(number)
         else:
-            self.values[name] = self.values[name].copy()
-            self.values[name][index] = number
+            self.resample[name] = Resample(self, name, float(np.std(value)) or 1.0)
+            return []
+        specs = []
+        for label, index in live.entries(name, value):
+            spec = live.slider_spec(label, value if index is None else value[index],
+                                    tuple(grids[index]))
+            self.sliders[label] = Slider(self, spec)
+            self._targets[label] = (name, index)
+            specs.append(spec)
+        return specs
+
+    def _moved(self, change):
+        """The page (or ``Slider.value``) moved sliders: set those inputs, recompute."""
+        old, new = change["old"], change["new"]
+        for label, number in new.items():
+            if old.get(label) != number:
+                name, index = self._targets[label]
+                if index is None:
+                    self.values[name] = float(number)
+                else:
+                    self.values[name] = self.values[name].copy()
+                    self.values[name][index] = number
         self._recompute()
+
+    def _message(self, widget, content, buffers):
+        name = content.get("resample") if isinstance(content, dict) else None
+        if name in self.resample:
+            self._guard(self.resample[name].click)
 
     def _resample(self, name, scale):
         self.values[name] = self._rng.normal(0.0, scale, size=self.values[name].shape)
         self._recompute()
 
+    def _nudge(self):
+        """The gradient as sensitivity: nudge one input by h, compare the output's change
+        with gradient × h (``bp.nudge``). Computed only while the nudge toggle is on."""
+        if not self.nudge_on or not self.graph.backward_done:
+            return
+        h = self.nudge_h
+        if h == 0 or not math.isfinite(h):
+            self.nudge_text = "choose a nonzero h"
+            return
+        name, index = self._targets[self.nudge_label]
+        self.nudge_text = repr(nudge(self.graph, name, h, entry=index, **self.values))
+
     # ---- the update: engine, then picture ----------------------------------------------
 
     def _show_error(self, error):
-        self.message.value = error_html(error, "The picture keeps the last values that "
-                                               "worked; change an input to go on.")
+        self.message = (f"Could not update: {type(error).__name__}: {error}\n"
+                        "The picture keeps the last values that worked; change an input "
+                        "to go on.")
 
     def _clear_error(self):
-        self.message.value = ""
+        self.message = ""
 
     def _recompute(self):
-        out = self.graph.forward(**self.values)
-        self.graph.backward(None if np.ndim(out) == 0 else np.ones_like(out))
+        try:
+            self._run(self.values)
+        except Exception:
+            # back to the last values that worked, so the graph, the picture and the
+            # page agree; the error is shown (``_guard``) until an input works again
+            self.values = dict(self._good)
+            if self._good:
+                self._run(self.values)
+            raise
+        self._good = dict(self.values)
         self._steps = None
+        if np.ndim(self.graph.output.value) != 0:      # nudge compares one output number
+            self.nudge_labels = []
+            self.nudge_on = False
         self._nudge()
         self._draw()
 
+    def _run(self, values):
+        out = self.graph.forward(**values)
+        self.graph.backward(None if np.ndim(out) == 0 else np.ones_like(out))
+
+    def _use(self, graph):
+        """Show ``graph`` (expanded or collapsed): its plan, its table rows, its steps."""
+        self.graph = graph
+        plan, self._reason = plan_for(graph)
+        with self.hold_sync():
+            self.plan = plan
+            self.table_inputs = [[name, graph.index[node],
+                                  [graph.index[e.target] for e in graph.consumers[node]]]
+                                 for name, node in graph.inputs.items()]
+            self.step_count = len(stepped_gates(graph))
+            self.step = self.step_count + 1
+
+    def _relayout(self):
+        self._draw()                     # the toggles are part of the template's key
+
     def _switch_graph(self):
-        if self.sigma.value and self.collapsed is None:
+        if self.sigma and self.collapsed is None:
             self.collapsed = self.expanded
             for _ in find_sigmoids(self.expanded):
                 self.collapsed = node_by_node(
                     collapse(self.collapsed, find_sigmoids(self.collapsed)[0]))
-        self.graph = self.collapsed if self.sigma.value else self.expanded
-        self._quiet = True
-        try:
-            self.stepper.reset(self._step_count())
-        finally:
-            self._quiet = False
-        self._recompute()
+        with self.hold_sync():
+            self._use(self.collapsed if self.sigma else self.expanded)
+            self._recompute()
 
-    def _step_count(self):
-        return len(stepped_gates(self.graph))
+    def _view(self):
+        """Where the step-through is: visited gates, the highlighted one, the caption."""
+        if self.step > self.step_count:
+            return done(self.step_count)
+        if self._steps is None:
+            self._steps = backward_steps(self.graph)
+        return at(self._steps, self.step)
 
     def _draw(self):
         if not self.graph.backward_done:
             return                       # a failed forward: keep the last picture
-        position, count = self.stepper.position, self.stepper.count
-        if position > count:
-            view = done(count)
-        else:
-            if self._steps is None:
-                self._steps = backward_steps(self.graph)
-            view = at(self._steps, position)
-        visited, highlight, caption = view.visited, view.highlight, view.caption
-        template, frame, start = self._template()
-        svg = template.fill(self.graph, visited=visited, highlight=highlight)
-        self.view.value = frame + svg[start:] + "</div>"      # without the XML prolog
-        self.table.value = _table(self.graph, visited)
-        self.caption.value = (f"<div style='font-family:monospace;padding:2px 0'>"
-                              f"{html.escape(caption)}</div>")
+        view = self._view()
+        index = self.graph.index
+        template = self._template()
+        with self.hold_sync():
+            if template is not self._shown:          # a new layout: send it once
+                self.picture = live.picture(self.graph, template)
+                self._shown = template
+            self.step_view = {
+                "visited": None if view.visited is None else sorted(index[n] for n in view.visited),
+                "highlight": None if view.highlight is None else index[view.highlight]}
+            self.caption = view.caption
+            self.table = _table(self.graph, view.visited)
+            if self.plan is None:        # the page cannot compute: send the numbers
+                self.filled = [dot.slot_content(self.graph, slot, template.decimals,
+                                                view.visited, view.highlight)
+                               for slot in template.slots]
 
     def _template(self):
-        """(SvgTemplate, the box around its SVG, where the <svg> tag starts), made once
-        per graph and display mode: the only place Graphviz runs. (No input's shape can
-        change in the explorer, so a template made for a graph always fits it;
-        ``SvgTemplate.fill`` checks that anyway.)"""
-        key = (self.graph, self.show_local.value, self.show_flow.value)
-        made = self._templates.get(key)
-        if made is None:
-            template = SvgTemplate.from_graph(self.graph, show_local=self.show_local.value,
-                                              show_flow=self.show_flow.value)
-            made = template, _frame(template.parts[0]), template.parts[0].index("<svg")
-            self._templates[key] = made
-        return made
+        """The SvgTemplate of the graph shown, in the display mode chosen: made once per
+        graph and mode, the only place Graphviz runs."""
+        key = (self.graph, self.show_local, self.show_flow)
+        template = self._templates.get(key)
+        if template is None or not template.fits(self.graph):    # new, or new shapes
+            template = SvgTemplate.from_graph(self.graph, show_local=self.show_local,
+                                              show_flow=self.show_flow)
+            self._templates[key] = template
+        return template
+
+
+class Slider:
+    """One slider of the page, seen from Python: read or set ``value`` (the page's slider
+    moves, and the graph runs forward and backward); ``min``, ``max``, ``step``."""
+
+    def __init__(self, explorer, spec):
+        self._explorer = explorer
+        self.description = spec["label"]
+        self.min, self.max, self.step = spec["min"], spec["max"], spec["step"]
+
+    def __repr__(self):
+        return f"<Slider {self.description} = {self.value} in [{self.min}, {self.max}]>"
+
+    @property
+    def value(self):
+        return self._explorer.slider_values[self.description]
+
+    @value.setter
+    def value(self, number):
+        number = float(number)
+        if not math.isfinite(number):
+            raise ValueError(f"slider {self.description} needs a finite number, got {number}")
+        number = min(max(number, self.min), self.max)        # as a slider clamps
+        self._explorer.slider_values = {**self._explorer.slider_values,
+                                        self.description: number}
+
+
+class Resample:
+    """The button of a big array input: ``click()`` draws new entries (seeded)."""
+
+    def __init__(self, explorer, name, scale):
+        self._explorer, self.name, self.scale = explorer, name, scale
+
+    def __repr__(self):
+        return f"<Resample {self.name}>"
+
+    def click(self):
+        self._explorer._guard(self._explorer._resample, self.name, self.scale)
 
 
 def node_by_node(graph):
@@ -283,16 +367,6 @@ def node_by_node(graph):
     picture (measured: 1.5 ms against 2.5 ms a move on 121 gates)."""
     graph.plan = None
     return graph
-
-
-def _frame(head):
-    """A box that shrinks the picture to the page's width, down to 60% of its size (numbers
-    stay about 10 px, as in ``bp.show``); on a narrower page it scrolls instead."""
-    match = SVG_WIDTH.search(head)
-    width = float(match.group(1)) * (4 / 3 if match.group(2) == "pt" else 1)    # in px
-    return ("<style>.bp-graph svg {width: 100%; height: auto;}</style>"
-            f"<div class='bp-graph' style='max-width:{width:.0f}px;"
-            f"min-width:{PICTURE_MIN_SCALE * width:.0f}px'>")
 
 
 # ---- helpers: starting values, ranges, the gradient table ---------------------------------
@@ -360,9 +434,5 @@ def _numbers(value, coloured=False):
 
 
 def _coloured(text, number):
-    return f"<span style='color:{gradient_colour(float(number))}'>{html.escape(text)}</span>"
-
-
-def _toggle(text, tooltip):
-    return widgets.ToggleButton(value=False, description=text, tooltip=tooltip,
-                                layout=widgets.Layout(width="auto"))
+    return (f"<span style='color:{dot.gradient_colour(float(number))}'>"
+            f"{html.escape(text)}</span>")

@@ -1,16 +1,11 @@
-"""Slider grids that survive the browser: ipywidgets' FloatSlider draws with noUiSlider.
+"""Slider ranges and grids: a 'nice' range around each input, and a grid through its value.
 
-The browser's slider (noUiSlider 15, in ipywidgets 8) only takes the values
-min + k*step: when it is drawn it snaps the starting value to that grid and sends the
-snapped value back to the kernel. A starting value off the grid (0.1 with min -2 and
-step 0.04) would become 0.12 the moment the widget appears. So every slider's grid is
-chosen to pass through its starting value (``grid``), and the numbers the page sends
-back are cleaned of its floating-point round-off (``unround``, ``page_value``). This
-module mirrors noUiSlider's rounding, and picks the sliders' 'nice' ranges; the explorer
-uses it.
+A slider stops at min + k*step. A starting value off that grid (0.1 with min -2 and
+step 0.04) could not be shown, and the first move would lose it. So every slider's grid
+is chosen to pass through its starting value (``grid``): the explorer's page
+(static/explorer.js) puts the slider at that position and computes with the lesson's
+exact number there.
 """
-
-import math
 
 import numpy as np
 
@@ -58,34 +53,6 @@ def _anchored(value, low, high, step):
     below = np.floor((value - low) / step + 1e-9)
     above = np.floor((high - value) / step + 1e-9)
     return (float(value - below * step), float(value + above * step), float(step))
-
-
-def unround(number, origin, step):
-    """The slider's number without the browser's round-off: the page computes grid values
-    in floating point (0.1 comes back as 0.10000000000000009), so a number within
-    1e-9 steps of the grid point origin + k*step is replaced by that point, written
-    with at most 12 significant digits (the starting value itself when k = 0). Numbers
-    off the grid (set from Python) are kept as they are."""
-    number = float(number)
-    k = round((number - origin) / step)
-    point = origin + k * step
-    if abs(number - point) > 1e-9 * step:
-        return number
-    return origin if k == 0 else float(f"{point:.12g}")
-
-
-def page_value(value, low, high, step):
-    """The number the page's slider shows for ``value``: noUiSlider 15 (in ipywidgets 8)
-    turns it into a percentage of the range, rounds that to the step and turns it back,
-    in floating point, so a grid value such as 0.1 (min -1, step 0.02) comes back as
-    0.10000000000000009. That number is a fixed point: the page leaves it as it is."""
-    width = high - low
-    if value >= high:
-        return high
-    percent = 100 * (value + abs(low) if low < 0 else value - low) / width
-    step_percent = 100 * step / width
-    percent = min(max(math.floor(percent / step_percent + 0.5) * step_percent, 0), 100)
-    return high if percent >= 100 else percent * width / 100 + low
 
 
 def places(step):

@@ -1,0 +1,109 @@
+"""A page with no kernel: ``bpwidgets render EXPR ... -o graph.html`` writes one file that
+a browser opens from disk, with no network, and whose sliders run forward and backward
+in the page. Checked in headless Chromium against the engine's own numbers."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import bpwidgets as bp
+from bpwidgets.page import _script_json, page_html
+from bpwidgets.render.dot import format_number
+from test_browser import CHROMIUM
+
+SIGMOID = "1/(1 + exp(-(w0*x0 + w1*x1 + w2)))"
+LECTURE = ["w0=2", "x0=-1", "w1=-3", "x1=-2", "w2=-3"]
+
+
+def engine_numbers(**values):
+    """Output value and input gradients as the page must show them, from bp.Graph."""
+    g = bp.parse(SIGMOID)
+    g.forward(**values)
+    grads = g.backward()
+    return format_number(g.output.value), {n: format_number(d) for n, d in grads.items()}
+
+
+@pytest.fixture(scope="module")
+def page_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("page") / "sigmoid.html"
+    done = subprocess.run([sys.executable, "-m", "bpwidgets", "render", SIGMOID, *LECTURE,
+                           "-o", str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"wrote {path}"
+    return path
+
+
+def test_the_page_holds_everything_and_loads_nothing(page_file):
+    text = page_file.read_text(encoding="utf-8")
+    assert "<svg" in text and "class Engine" in text and "export default" in text
+    # nothing from the network: no src= or href= at all, no http(s) address in a tag
+    assert not re.search(r"""\b(src|href)\s*=""", text)
+    assert not re.search(r"<[^>]*https?://", text.replace("http://www.w3.org", ""))
+
+
+def test_a_key_press_on_the_page_gives_the_engines_numbers(page_file):
+    """Open the file from disk with every network request refused, press ArrowRight on
+    w0's slider (step 0.1 of its range -5..5) and read the output and the gradients."""
+    assert Path(CHROMIUM).exists(), (
+        f"no Chromium at {CHROMIUM}: run 'sudo apt-get install -y chromium' (Debian), or "
+        "set BPWIDGETS_CHROMIUM to a Chromium or Chrome executable")
+    from playwright.sync_api import sync_playwright
+    value, grads = engine_numbers(w0=2.1, x0=-1, w1=-3, x1=-2, w2=-3)
+    assert value == "0.71" and grads["x0"] == "0.43"
+    asked = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.route(re.compile(r"^(https?|wss?)://"),
+                       lambda route: (asked.append(route.request.url), route.abort()))
+            errors = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(page_file.as_uri())
+            page.wait_for_function("() => document.querySelectorAll("
+                                   "'.bpx-frame g#out text').length == 2", timeout=10_000)
+            assert table(page)["output"] == "0.73"                 # the lecture's 0.73
+            slider = page.locator(".bpx-slider").first
+            assert slider.locator(".bpx-name").text_content() == "w0"
+            slider.locator("input").focus()
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function("(v) => document.querySelector('.bpx-frame g#out text')"
+                                   ".textContent == v", arg=value, timeout=5_000)
+            shown = table(page)
+            assert shown["output"] == value
+            assert {n: shown[n][1] for n in grads} == grads
+            assert slider.locator(".bpx-readout").text_content() == "2.10"
+            assert errors == [] and asked == []
+        finally:
+            browser.close()
+
+
+def table(page):
+    """The gradient table as {"output": text, input: [value, gradient]}."""
+    rows = page.evaluate("""() => [...document.querySelectorAll('.bpx-table tr')].map(
+        tr => [...tr.querySelectorAll('td')].map(td => td.textContent))""")
+    shown = {row[0]: row[1:] for row in rows if len(row) == 3}
+    shown["output"] = page.locator(".bpx-table b").first.text_content()
+    return shown
+
+
+def test_a_graph_the_browser_cannot_run_is_refused_clearly(tmp_path):
+    with pytest.raises(ValueError, match=r"matmul gate has no rules in JavaScript.*\.svg"):
+        page_html("sum(W @ x)", W=[[1.0, 2.0], [3.0, 4.0]], x=[1.0, -1.0])
+    done = subprocess.run([sys.executable, "-m", "bpwidgets", "render", "W @ x", "W=[[1]]",
+                           "x=[1]", "-o", str(tmp_path / "m.html")], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 1 and "scalar output" in done.stderr
+    assert not (tmp_path / "m.html").exists()
+    with pytest.raises(ValueError, match="starting values do not work.*log"):
+        page_html("log(x)", x=-1.0)
+
+
+def test_script_json_cannot_close_its_script():
+    text = _script_json({"name": "</script><script>alert(1)</script>"})
+    assert "</" not in text and json.loads(text)["name"].startswith("</script>")
