@@ -13,6 +13,7 @@ reverse, each turning its upstream gradient into downstream gradients::
 Both passes are loops, not recursion, so a chain of 100,000 nodes is fine.
 """
 
+import inspect
 import keyword
 import math
 from dataclasses import dataclass
@@ -292,8 +293,6 @@ class Graph:
         for edge in self.edges:
             self.consumers[edge.source].append(edge)
         self._gates = [node for node in self.nodes if node.gate is not None]
-        # a learner's gate gets every check on every backward; the kit's own are trusted
-        self._kits_own = [kits_own(node.gate) for node in self._gates]
         self.plan = None
         if len(self._gates) >= self.FAST_FROM and why_not(self.nodes, self.describe) is None:
             self.plan = LevelPlan(self.nodes, self.index)
@@ -332,8 +331,7 @@ class Graph:
         if self.plan is not None:
             self._forward_by_levels(values)
         else:
-            for name, node in self.inputs.items():
-                node.value = to_value(values[name], self._labels[name])
+            self._set_inputs(values)
             node = None
             try:
                 with np.errstate(all="ignore"):
@@ -347,6 +345,23 @@ class Graph:
             self.check_finite()             # walks the graph to name the first bad node
         self.forward_done = True
         return self.output_value()
+
+    def _set_inputs(self, values):
+        """Give each input its value, checked. A float array is copied as it is, and all of
+        them are checked for NaN and inf together, in one np.isfinite call; only if that
+        finds one are they checked one by one, to name the input. Anything else (numbers,
+        lists) goes through ``to_value``, which checks it on its own."""
+        arrays = []
+        for name, node in self.inputs.items():
+            value = values[name]
+            if type(value) is np.ndarray and value.dtype.kind == "f" and value.ndim:
+                node.value = value.astype(float)          # the graph keeps its own copy
+                arrays.append(node.value)
+            else:
+                node.value = to_value(value, self._labels[name])
+        if arrays and not np.isfinite(np.concatenate(arrays, axis=None)).all():
+            for name, node in self.inputs.items():
+                to_value(node.value, self._labels[name])     # raises, naming the input
 
     def _forward_by_levels(self, values):
         """The compiled plan: all inputs checked at once, then one numpy call per group;
@@ -416,10 +431,11 @@ class Graph:
         else:
             for node in self.nodes:
                 node.grad = None
+                node._downstream = ()
             self.output.grad = upstream
             self._backward_node_by_node(wanted)
             result = {name: plain(self.inputs[name].grad) for name in wanted}
-            finite = all(_finite(grad) for grad in result.values())
+            finite = all_finite(result.values())
         if not finite:
             self.check_finite()                      # an inf inside the graph: name it
             raise FloatingPointError(f"backward produced a non-finite gradient for "
@@ -429,33 +445,24 @@ class Graph:
         return result
 
     def _backward_node_by_node(self, wanted):
-        needed = self._needed(wanted)
-        # Which edges need broadcasting undone depends only on the shapes the inputs had:
-        # learnt on the first backward for those shapes, then the kit's own gates skip
-        # the checks (a learner's gate is checked every time).
-        shapes = tuple(np.shape(node.value) for node in self.inputs.values())
-        known = self.__dict__.setdefault("_unbroadcast", {}).setdefault(shapes, {})
+        steps = self._backward_steps(wanted)
         node = None
         try:
             with np.errstate(all="ignore"):
-                for node, kits_own in zip(reversed(self._gates), reversed(self._kits_own)):
-                    if node.grad is None or node not in needed:
-                        node._downstream = ()
-                        continue
-                    grads = node.gate.backward(node.grad)
-                    undo = known.get(node, UNSEEN) if kits_own else UNSEEN
-                    if undo is UNSEEN:                # first time here (or a learner's gate)
-                        if kits_own:
-                            undo = [None if np.shape(g) == np.shape(p.value) else np.shape(p.value)
-                                    for g, p in zip(grads, node.inputs)]
-                            known[node] = undo if any(u is not None for u in undo) else None
-                        grads = self._check_grads(node, grads, kits_own)
-                    elif undo is not None:            # () is a shape too: test for None
+                for step in steps:
+                    node = step.node
+                    if step.wanted is None:
+                        grads = node.gate.backward(node.grad)
+                    else:                            # some of its gradients go nowhere
+                        grads = node.gate.backward(node.grad, wanted=step.wanted)
+                    if step.undo is UNSEEN or not step.kits_own:
+                        step.undo = self._gradient_shapes(node, grads, step.kits_own)
+                    if step.undo is not None:        # sum away what forward broadcast
                         grads = [g if shape is None else unbroadcast(g, shape)
-                                 for g, shape in zip(grads, undo)]
+                                 for g, shape in zip(grads, step.undo)]
                     node._downstream = grads
-                    for parent, grad in zip(node.inputs, grads):
-                        if parent in needed:
+                    for parent, grad in zip(step.parents, grads):
+                        if parent is not None:
                             parent.grad = grad if parent.grad is None else parent.grad + grad
         except GradientShapeError:
             raise
@@ -466,6 +473,24 @@ class Graph:
             node = self.inputs[name]
             if node.grad is None:
                 node.grad = np.zeros_like(node.value) if np.ndim(node.value) else np.float64(0.0)
+
+    def _backward_steps(self, wanted):
+        """The gates backward runs, output first, each with where its gradients go: a
+        plain list, made once per set of wanted inputs and per shape of the inputs.
+
+        A gate that leads to no wanted input is left out, and so is an edge from a node
+        that leads to none (its gradient is computed but not sent). Which edges must
+        undo broadcasting is learnt on the first run (``step.undo``); from then on the
+        kit's own gates are trusted, and a learner's gate is checked every time."""
+        shapes = tuple(node.value.shape for node in self.inputs.values())
+        key = (tuple(wanted), shapes)
+        cache = self.__dict__.setdefault("_steps", {})
+        if key not in cache:
+            needed = self._needed(wanted)
+            cache[key] = [Step(node, [p if p in needed else None for p in node.inputs],
+                               kits_own(node.gate))
+                          for node in reversed(self._gates) if node in needed]
+        return cache[key]
 
     def _slots(self, wanted):
         """Where the wanted inputs sit in the plan's arrays (cached per set of names)."""
@@ -522,32 +547,34 @@ class Graph:
         """{input name: gradient}, floats for scalar inputs, arrays for array inputs."""
         return {name: plain(node.grad) for name, node in self.inputs.items()}
 
-    def _check_grads(self, node, grads, kits_own=False):
-        """One gradient per input, each with its input's shape (undoing broadcasting).
-        The kit's own gates return one gradient per input, so only shapes are compared."""
-        if kits_own:
-            if all(np.shape(g) == np.shape(p.value) for g, p in zip(grads, node.inputs)):
-                return grads
-        elif not isinstance(grads, (tuple, list)) or len(grads) != len(node.inputs):
+    def _gradient_shapes(self, node, grads, kits_own=False):
+        """Check that backward gave one gradient per input, each with its input's shape or,
+        where forward broadcast the input, the output's shape. Returns, per input, the
+        shape to sum that gradient down to (None: it fits), or None if all fit."""
+        if not kits_own and (not isinstance(grads, (tuple, list))
+                             or len(grads) != len(node.inputs)):
             hint = (" (for one input, return a tuple: (grad,))"
                     if len(node.inputs) == 1 and not isinstance(grads, (tuple, list)) else "")
             raise GradientShapeError(
                 f"{self.describe(node)}: backward must return one gradient per input "
                 f"({len(node.inputs)}), got {_short(grads)}{hint}")
-        fixed = []
+        undo = []
         for i, (parent, grad) in enumerate(zip(node.inputs, grads)):
+            if grad is None and kits_own:             # not wanted, so not computed
+                undo.append(None)
+                continue
             want = np.shape(parent.value)
             have = np.shape(grad)
-            if have != want:
-                if have == np.shape(node.value) and _broadcasts(want, have):
-                    grad = unbroadcast(grad, want)   # the forward broadcast this input
-                else:
-                    raise GradientShapeError(
-                        f"{self.describe(node)}: backward returned a gradient of shape "
-                        f"{have} for input {i} of shape {want}: a gradient has the "
-                        "shape of what it is the gradient of")
-            fixed.append(grad)
-        return tuple(fixed)
+            if have == want:
+                undo.append(None)
+            elif have == np.shape(node.value) and _broadcasts(want, have):
+                undo.append(want)                     # the forward broadcast this input
+            else:
+                raise GradientShapeError(
+                    f"{self.describe(node)}: backward returned a gradient of shape "
+                    f"{have} for input {i} of shape {want}: a gradient has the "
+                    "shape of what it is the gradient of")
+        return undo if any(shape is not None for shape in undo) else None
 
     def check_finite(self):
         """Every value must be finite: an inf inside the graph (exp(1000)) can hide behind
@@ -586,6 +613,24 @@ UNSEEN = object()
 """Marks a gate whose gradient shapes backward has not checked yet for these input shapes."""
 
 
+class Step:
+    """One gate in backward's list: its node, the parent each gradient goes to (None: a
+    parent that leads to no wanted input), and which gradients must undo broadcasting.
+
+    A kit's gate whose backward takes ``wanted`` (``MatMul``'s does) is told which
+    gradients are wanted, when some are not: it need not compute the others."""
+
+    def __init__(self, node, parents, kits_own):
+        self.node = node
+        self.parents = parents
+        self.kits_own = kits_own      # the kit's own gate: checked once, then trusted
+        self.undo = UNSEEN            # per input, a shape to sum down to; None: all fit
+        self.wanted = None
+        if kits_own and None in parents \
+                and "wanted" in inspect.signature(node.gate.backward).parameters:
+            self.wanted = tuple(parent is not None for parent in parents)
+
+
 class GradientShapeError(ValueError, TypeError):
     """A gate's backward gave the wrong number of gradients, or one of the wrong shape."""
 
@@ -600,6 +645,15 @@ def _finite(value):
     if isinstance(value, float):
         return math.isfinite(value)
     return bool(np.isfinite(value).all())
+
+
+def all_finite(values):
+    """Are all entries of all these numbers and arrays finite? The arrays are joined and
+    checked in one np.isfinite call: one call costs about as much as a small array's."""
+    arrays = [v for v in values if isinstance(v, np.ndarray)]
+    if arrays and not np.isfinite(np.concatenate(arrays, axis=None)).all():
+        return False
+    return all(math.isfinite(v) for v in values if not isinstance(v, np.ndarray))
 
 
 def _gate_output(node):
@@ -646,10 +700,11 @@ def _broadcasts(shape, to_shape):
 
 
 def unbroadcast(grad, shape):
-    """Sum a gradient over the axes that broadcasting added or stretched (autograd's rule)."""
-    while np.ndim(grad) > len(shape):
-        grad = np.sum(grad, axis=0)
-    for axis, size in enumerate(shape):
-        if size == 1 and np.shape(grad)[axis] != 1:
-            grad = np.sum(grad, axis=axis, keepdims=True)
-    return grad
+    """Sum a gradient over the axes that broadcasting added or stretched (autograd's rule):
+    a bias b of shape (3, 1) added to Z of shape (3, 256) gets the row sums of dZ."""
+    added = np.ndim(grad) - len(shape)
+    if added:                                         # leading axes broadcasting added
+        grad = np.sum(grad, axis=tuple(range(added)))
+    stretched = tuple(axis for axis, size in enumerate(shape)
+                      if size == 1 and grad.shape[axis] != 1)
+    return grad.sum(axis=stretched, keepdims=True) if stretched else grad

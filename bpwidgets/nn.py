@@ -121,11 +121,16 @@ class SoftmaxCrossEntropy(Gate):
         self.targets = targets
         return -np.sum(targets * self.log_p) / len(scores)
 
-    def backward(self, upstream):
+    def backward(self, upstream, wanted=(True, True)):
+        """``wanted``: which gradients to compute (training wants d scores, not d Y)."""
         n = len(self.targets)
-        p = np.exp(self.log_p)
-        d_scores = (p * self.targets.sum(axis=1, keepdims=True) - self.targets) / n
-        return upstream * d_scores, upstream * (-self.log_p / n)
+        d_scores = d_targets = None
+        if wanted[0]:
+            p = np.exp(self.log_p)
+            d_scores = upstream * (p * self.targets.sum(axis=1, keepdims=True) - self.targets) / n
+        if wanted[1]:
+            d_targets = upstream * (-self.log_p / n)
+        return d_scores, d_targets
 
 
 def softmax_loss(scores, targets):
@@ -356,17 +361,19 @@ def fit(model, X, y, epochs=1000, lr=1.0, seed=0, reg=0.0, batch_size=None, call
     rng = np.random.default_rng(seed)
     history = {"loss": [], "accuracy": []}
     for epoch in range(epochs):
-        order = np.arange(len(X)) if batch >= len(X) else rng.permutation(len(X))
+        # full batch: the rows in order, as a slice (no copy); else a shuffled minibatch
+        order = None if batch >= len(X) else rng.permutation(len(X))
         losses, correct = [], 0
         for start in range(0, len(X), batch):
-            rows = order[start:start + batch]
+            rows = slice(None) if order is None else order[start:start + batch]
+            X_rows, Y_rows, y_rows = X[rows], Y[rows], y[rows]
             try:
-                losses.append(graph.forward(X=X[rows], Y=Y[rows], **params) * len(rows))
+                losses.append(graph.forward(X=X_rows, Y=Y_rows, **params) * len(y_rows))
             except FloatingPointError as error:
                 raise FloatingPointError(
                     f"training diverged at epoch {epoch} with lr={lr:g}: try a smaller "
                     f"learning rate ({error})") from None
-            correct += int(np.sum(model.scores.value.argmax(axis=1) == y[rows]))
+            correct += int(np.sum(model.scores.value.argmax(axis=1) == y_rows))
             grads = graph.backward(wrt=names)        # the parameters only, not X or Y
             for name in params:
                 params[name] -= lr * grads[name]

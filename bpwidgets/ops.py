@@ -324,13 +324,21 @@ class MatMul(Gate):
         self.a, self.b = a, b
         return a @ b
 
-    def backward(self, upstream):
+    def backward(self, upstream, wanted=(True, True)):
+        """dA = up @ B.T and dB = A.T @ up. ``wanted`` says which of the two to compute:
+        the engine leaves out one that leads to no input it was asked about (training
+        wants dW, not dX) and gets None for it."""
+        want_a, want_b = wanted
+        if self.a.ndim == 2 and self.b.ndim == 2:
+            return (upstream @ self.b.T if want_a else None,
+                    self.a.T @ upstream if want_b else None)
         # Treat a vector on the left as a row and on the right as a column, so that
-        # the two matrix rules dA = up @ B.T and dB = A.T @ up cover every case.
+        # the two matrix rules cover every case.
         a = self.a.reshape(1, -1) if self.a.ndim == 1 else self.a
         b = self.b.reshape(-1, 1) if self.b.ndim == 1 else self.b
         up = np.reshape(upstream, (a.shape[0], b.shape[1]))
-        return (up @ b.T).reshape(self.a.shape), (a.T @ up).reshape(self.b.shape)
+        return ((up @ b.T).reshape(self.a.shape) if want_a else None,
+                (a.T @ up).reshape(self.b.shape) if want_b else None)
 
     def backward_rule(self, i, texts, upstream):
         a, b = (text if text is not None and len(text) < 8 else "AB"[k]   # short names only
@@ -495,7 +503,7 @@ class ReLU(Gate):
     js_forward, js_local = "Math.max(a, 0)", ("a > 0 ? 1 : 0",)     # at 0: gradient 0
 
     def forward(self, a):
-        self.passes = np.greater(a, 0)
+        self.passes = np.greater(a, 0.0)
         return np.maximum(a, 0.0)
 
     def kinks(self, a, near=1e-4):
@@ -503,6 +511,9 @@ class ReLU(Gate):
 
     def local_gradients(self):
         return (1.0 * self.passes,)
+
+    def backward(self, upstream):                # the same as local x upstream, in one step
+        return (upstream * self.passes,)
 
     def local_words(self, i, inputs):
         return sign_words(inputs[0])

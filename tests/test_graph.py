@@ -879,3 +879,50 @@ def test_two_compiled_graphs_sharing_nodes_keep_their_edges_right():
     t = float(np.tanh(shared.inputs[0].value))
     assert shared.local_gradients[0] == pytest.approx(1 - t * t, rel=1e-12)
     assert shared.downstream[0] == pytest.approx(2 * (1 - t * t), rel=1e-12)
+
+
+def test_array_inputs_are_checked_together_and_the_bad_one_is_named():
+    g = bp.parse("sum(W @ x + b)")
+    good = dict(W=np.ones((2, 3)), x=np.ones(3), b=np.ones(2))
+    assert g.forward(**good) == 8.0
+    for name, word in (("x", "NaN"), ("b", "infinite")):
+        bad = dict(good)
+        bad[name] = good[name].copy()
+        bad[name][1] = np.nan if word == "NaN" else -np.inf
+        with pytest.raises(ValueError, match=rf"input '{name}' contains {word}"):
+            g.forward(**bad)
+    given = np.ones(3)
+    g.forward(**dict(good, x=given))
+    given[0] = 100.0                              # the graph keeps its own copy
+    assert g.backward()["W"][0, 0] == 1.0
+
+
+def test_backward_wrt_tells_matmul_which_gradient_to_compute():
+    X, W = bp.inputs("X W")
+    g = bp.Graph(bp.sum(bp.relu(X @ W)))
+    rng = np.random.default_rng(1)
+    values = dict(X=rng.standard_normal((4, 3)), W=rng.standard_normal((3, 2)))
+    g.forward(**values)
+    full = g.backward()
+    only_w = g.backward(wrt=["W"])
+    np.testing.assert_array_equal(only_w["W"], full["W"])
+    matmul = next(node for node in g.nodes if node.gate is not None and node.gate.name == "matmul")
+    assert matmul.downstream[0] is None           # dX was not wanted, so not computed
+    g.backward()
+    np.testing.assert_array_equal(matmul.downstream[0], full["X"])
+
+
+def test_unbroadcast_sums_added_and_stretched_axes():
+    from bpwidgets.graph import unbroadcast
+    grad = np.arange(24.0).reshape(2, 3, 4)
+    for shape in [(3, 1), (4,), (1, 4), (3, 4), (1, 3, 1), ()]:
+        expected = grad.sum(axis=0) if len(shape) < 3 else grad
+        if len(shape) < 2:
+            expected = expected.sum(axis=0)
+        if len(shape) < 1:
+            expected = expected.sum()
+        expected = np.sum(expected, axis=tuple(i for i, n in enumerate(shape) if n == 1),
+                          keepdims=True) if shape else expected
+        got = unbroadcast(grad, shape)
+        assert np.shape(got) == shape
+        np.testing.assert_allclose(got, expected)

@@ -503,3 +503,31 @@ def test_lesson_07s_ranking_holds_for_other_data_and_starts(seed):
     X, y = datasets.spiral(n_per_class=100, n_classes=3, seed=seed)
     settings = {"A": (6, 0.001), "B": (20, 0.1), "C": (20, 0.001), "D": (3, 0.001)}
     assert nn.check_ranking("BDAC", settings, X, y, seed=seed).ok
+
+
+def test_softmax_loss_backward_computes_only_the_wanted_gradients():
+    rng = np.random.default_rng(0)
+    gate = bp.nn.SoftmaxCrossEntropy()
+    scores, targets = rng.standard_normal((5, 3)), np.eye(3)[[0, 2, 1, 1, 0]]
+    gate.forward(scores, targets)
+    d_scores, d_targets = gate.backward(2.0)
+    only_scores = gate.backward(2.0, wanted=(True, False))
+    assert only_scores[1] is None
+    np.testing.assert_array_equal(only_scores[0], d_scores)
+    assert gate.backward(2.0, wanted=(False, True))[0] is None
+
+
+def test_fit_full_batch_steps_as_loss_and_gradients_says():
+    X = np.random.default_rng(0).standard_normal((30, 2))
+    y = (X[:, 0] > 0).astype(int)
+    a, b = bp.nn.MLP([2, 5, 2], activation="relu"), bp.nn.MLP([2, 5, 2], activation="relu")
+    history = bp.nn.fit(a, X, y, epochs=5, lr=0.5, reg=0.01)
+    losses = []
+    for _ in range(5):
+        loss, grads = bp.nn.loss_and_gradients(b, X, y, reg=0.01)
+        losses.append(loss)
+        for name in b.parameters:
+            b.parameters[name] -= 0.5 * grads[name]
+    np.testing.assert_allclose(history["loss"], losses, rtol=1e-12)
+    for name in a.parameters:
+        np.testing.assert_allclose(a.parameters[name], b.parameters[name], rtol=1e-12)

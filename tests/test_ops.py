@@ -431,3 +431,25 @@ def test_a_learner_gate_with_local_gradients_only():
     assert g.backward() == {"x": 12.0}
     assert g.output.gate.name == "Cube"
     assert g.edges[0].local == 12.0
+
+
+def test_matmul_backward_computes_only_the_wanted_gradients():
+    rng = np.random.default_rng(0)
+    for a_shape, b_shape in [((2, 3), (3, 4)), ((3,), (3, 4)), ((2, 3), (3,))]:
+        gate = ops.MatMul()
+        a, b = rng.standard_normal(a_shape), rng.standard_normal(b_shape)
+        up = rng.standard_normal(np.shape(gate.forward(a, b)))
+        da, db = gate.backward(up)
+        only_a = gate.backward(up, wanted=(True, False))
+        only_b = gate.backward(up, wanted=(False, True))
+        assert only_a[1] is None and only_b[0] is None
+        np.testing.assert_array_equal(only_a[0], da)
+        np.testing.assert_array_equal(only_b[1], db)
+
+
+def test_relu_backward_is_local_times_upstream():
+    gate = ops.ReLU()
+    a = np.array([-1.0, 0.0, 2.0])
+    gate.forward(a)
+    up = np.array([3.0, 4.0, 5.0])
+    np.testing.assert_array_equal(gate.backward(up)[0], gate.local_gradients()[0] * up)
