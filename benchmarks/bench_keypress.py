@@ -17,6 +17,7 @@ Target (issue 11): at most 16 ms median for the numbers painted, one frame at 60
 
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -48,9 +49,8 @@ HOOK = """() => {
 
 
 def main():
-    tmp = Path("/tmp/bpwidgets-bench-keypress")
-    tmp.mkdir(exist_ok=True)
-    with tb.server_running(tb.FRONTENDS[0], tmp) as server, \
+    with tempfile.TemporaryDirectory() as tmp, \
+            tb.server_running(tb.FRONTENDS[0], Path(tmp)) as server, \
             tb.lesson_running(server, "02_sigmoid_gate.ipynb") as page:
         page.wait_for_function("() => document.querySelector('.bpx-frame g#out text')",
                                timeout=tb.SLOW)

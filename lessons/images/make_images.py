@@ -10,6 +10,7 @@ in headless Chromium with tests/test_browser.py's helpers.
 
 import pathlib
 import sys
+import tempfile
 import time
 
 import bpwidgets as bp
@@ -27,11 +28,11 @@ def sigmoid_pictures():
         print("wrote", write(graph, HERE / name))
 
 
-def explorer_png(tmp=pathlib.Path("/tmp/bpwidgets-make-images")):
+def explorer_png():
     sys.path.insert(0, str(ROOT / "tests"))
     import test_browser as tb
-    tmp.mkdir(exist_ok=True)
-    with tb.server_running(tb.FRONTENDS[0], tmp) as server, \
+    with tempfile.TemporaryDirectory() as tmp, \
+            tb.server_running(tb.FRONTENDS[0], pathlib.Path(tmp)) as server, \
             tb.lesson_running(server, "02_sigmoid_gate.ipynb") as page:
         page.wait_for_selector(".bpx-frame svg", timeout=tb.SLOW)
         page.wait_for_function(tb.KERNEL_IDLE, timeout=tb.SLOW)
