@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import bpwidgets as bp
@@ -93,8 +94,21 @@ def table(page):
 
 
 def test_a_graph_the_browser_cannot_run_is_refused_clearly(tmp_path):
-    with pytest.raises(ValueError, match=r"matmul gate has no rules in JavaScript.*\.svg"):
+    with pytest.raises(ValueError, match=r"input 'W' is an array: the browser runs "
+                                         r"scalars only.*\.svg"):
         page_html("sum(W @ x)", W=[[1.0, 2.0], [3.0, 4.0]], x=[1.0, -1.0])
+    with pytest.raises(ValueError, match=r"input 'x' is an array"):   # elementwise, too
+        page_html("x * y", x=[1.0, 2.0], y=2.0)
+
+    class Twice(bp.Gate):                    # a learner's gate has no JavaScript
+        def forward(self, a):
+            return 2 * a
+
+        def backward(self, upstream):
+            return (2 * upstream,)
+    x = bp.inputs("x")
+    with pytest.raises(ValueError, match="is not an op of the table"):
+        page_html(bp.Graph(Twice()(x)), x=1.0)
     done = subprocess.run([sys.executable, "-m", "bpwidgets", "render", "W @ x", "W=[[1]]",
                            "x=[1]", "-o", str(tmp_path / "m.html")], capture_output=True,
                           text=True, timeout=60)
@@ -107,3 +121,31 @@ def test_a_graph_the_browser_cannot_run_is_refused_clearly(tmp_path):
 def test_script_json_cannot_close_its_script():
     text = _script_json({"name": "</script><script>alert(1)</script>"})
     assert "</" not in text and json.loads(text)["name"].startswith("</script>")
+
+
+def test_a_page_says_when_the_graph_is_not_finite_and_keeps_the_last_picture(tmp_path):
+    """No kernel to explain: the page names the node itself. log(x) * y with x in
+    (-1, 1): Home puts x at -1, where log is not finite; End brings it back to 1."""
+    assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}"
+    from playwright.sync_api import expect, sync_playwright
+    path = tmp_path / "log.html"
+    path.write_text(page_html("log(x) * y", x=(-1, 1, 0.5), y=2.0), encoding="utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.goto(path.as_uri())
+            out = page.locator(".bpx-frame g#out text").first
+            expect(out).to_have_text(format_number(2 * np.log(0.5)))      # -1.39
+            x = page.locator(".bpx-slider input").first
+            x.focus()
+            page.keyboard.press("Home")
+            message = page.locator(".bpx-message")
+            expect(message).to_contain_text("node n1 (log) is not finite")
+            expect(out).to_have_text("-1.39")                  # the last picture that worked
+            page.keyboard.press("End")
+            expect(out).to_have_text("0.00")                   # log(1) * 2
+            expect(message).to_have_text("")
+        finally:
+            browser.close()

@@ -357,3 +357,64 @@ def test_a_compiled_graph_draws_and_steps_like_one_run_node_by_node():
     want = html.unescape(render.to_svg(slow))
     texts = re.findall(r">([^<>]+)</text>", html.unescape(w.svg))
     assert texts and all(t in want for t in texts)
+
+
+def test_an_error_keeps_the_sliders_and_the_page_in_step_until_the_input_works():
+    """The review's case: after x fails, moving another slider must not hide the error or
+    run Python on other values than the page's sliders show."""
+    w = bp.explore("log(x) * y", x=(-5, 5, 2), y=3)
+    good = w.svg
+    w.sliders["x"].value = -1.0
+    assert "Could not update" in w.message
+    w.sliders["y"].value = 5.0                     # still x = -1: still an error
+    assert "Could not update" in w.message and w.svg == good
+    assert w.values == {"x": -1.0, "y": 5.0} == w.slider_values
+    assert w.graph.output.value == pytest.approx(np.log(2) * 3)   # the picture's values
+    w.sliders["x"].value = 1.0                     # x works again: y = 5 is used
+    assert w.message == "" and w.graph.output.value == 0.0
+    assert w.graph.inputs["x"].grad == pytest.approx(5.0)
+
+
+def test_starting_values_that_fail_can_be_moved_to_ones_that_work():
+    w = bp.explore("log(x) * y", x=(-5, 5, -1), y=3)
+    assert "Could not update" in w.message and w.picture == {}
+    w.sliders["x"].value = 2.0
+    assert w.message == "" and w.graph.output.value == pytest.approx(3 * np.log(2))
+    assert edge_numbers(w.svg) == expected_numbers("log(x) * y", x=2.0, y=3.0)
+    assert w.picture["svg"].startswith("<svg")
+
+
+def test_an_elementwise_array_graph_is_computed_by_the_kernel():
+    w = bp.explore("tanh(x) * y", x=[0.5, -1.0], y=2)
+    assert w.plan is None and "input 'x' is an array" in w.runs_in
+    template = w._template()
+    assert w.filled == [dot.slot_content(w.graph, s, 2) for s in template.slots]
+    w.sliders["x[1]"].value = 0.0
+    assert w.filled == [dot.slot_content(w.graph, s, 2) for s in template.slots]
+    assert w.graph.output.value.tolist() == pytest.approx([2 * np.tanh(0.5), 0.0])
+
+
+def test_a_nudge_that_fails_says_so_and_the_picture_keeps_moving():
+    w = bp.explore("sum(log(x) * y)", x=[2.0, 2.0], y=[2.0, 1.0])
+    w.nudge_on = True
+    w.nudge_label = "x[0]"
+    w.nudge_h = -3.0                               # log(2 - 3): outside log's domain
+    assert "cannot nudge x[0] by -3" in w.nudge_text and w.message == ""
+    before = list(w.filled)
+    w.sliders["y[0]"].value = 4.0
+    assert w.message == "" and w.filled != before
+    assert w.filled == [dot.slot_content(w.graph, s, 2) for s in w._template().slots]
+
+
+@pytest.mark.parametrize("given, error, words", [
+    ([], ValueError, "x is an empty array"),
+    ((0, float("inf")), ValueError, "must be finite"),
+    ((-1e308, 1e308), ValueError, "too wide for a slider"),
+    ("abc", TypeError, "explore takes for x a number"),
+    ((0, 1, "a"), TypeError, "explore takes for x a number"),
+    ({"a": 1}, TypeError, "explore takes for x a number"),
+    ([[1, 2], [3]], TypeError, "x must be a number or an array"),
+])
+def test_bad_starting_values_and_ranges_are_named(given, error, words):
+    with pytest.raises(error, match=words):
+        bp.explore("x * 2", x=given)

@@ -228,11 +228,15 @@ class View {
       model.get("nudge_labels").map((label) => element("option", {value: label, text: label})));
     pick.value = model.get("nudge_label");
     pick.addEventListener("change", () => { model.set("nudge_label", pick.value); model.save_changes(); });
+    model.on("change:nudge_label", () => { pick.value = model.get("nudge_label"); });
     const h = element("input", {type: "number", step: "any", "aria-label": "h",
       value: String(model.get("nudge_h")), ...KEYS_ARE_OURS});
     h.addEventListener("change", () => {
       const x = Number(h.value);
       if (h.value !== "" && Number.isFinite(x)) { model.set("nudge_h", x); model.save_changes(); }
+    });
+    model.on("change:nudge_h", () => {
+      if (Number(h.value) !== model.get("nudge_h")) h.value = String(model.get("nudge_h"));
     });
     this.nudgeText = element("span", {className: "bpx-mono", text: model.get("nudge_text")});
     const row = element("div", {className: "bpx-row"},
@@ -275,6 +279,7 @@ class View {
     const values = this.model.get("slider_values");
     for (const [label, {spec, input, readout}] of this.inputs) {
       const x = values[label];
+      if (typeof x !== "number") continue;     // a label Python left out: keep the slider
       const k = sliderPosition(spec, x);
       if (sliderNumber(spec, Number(input.value)) !== x) input.value = String(k);
       readout.textContent = x.toFixed(spec.places);
@@ -288,18 +293,30 @@ class View {
     this.model.save_changes();                 // the kernel follows
   }
 
-  // The numbers now: computed here when there is a plan, else the kernel's.
+  // The numbers now: computed here when there is a plan, else the kernel's. Values
+  // where the graph is not finite (log of a negative number) keep the last picture
+  // that worked, as Python does; the kernel's message says why, and a page with no
+  // kernel says it itself.
   paint() {
     if (!this.engine) { this.paintFromKernel(); return; }
     const {model, engine} = this;
     const values = model.get("slider_values");
+    let problem = "";
+    let failed = false;                      // the page's engine threw: always say so
     try {
       engine.forward(Object.fromEntries([...engine.inputs.keys()].map((n) => [n, values[n]])));
       engine.backward();
+      const bad = engine.nonFinite();
+      if (bad >= 0) problem = `${engine.describe(bad)} is not finite at these values`;
     } catch (error) {
-      return;                    // the kernel's message says what is wrong
+      problem = `the page could not compute the graph: ${error.message}`;
+      failed = true;
     }
-    if (engine.nonFinite() >= 0) return;     // keep the last picture that worked, as Python does
+    if (!model.get("kernel") || failed) {
+      this.message.textContent = problem ?
+        `${problem}; the picture keeps the last values that worked.` : "";
+    }
+    if (problem) return;
     const picture = model.get("picture");
     const palette = model.get("palette");
     const view = model.get("step_view");

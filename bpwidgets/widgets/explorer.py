@@ -219,11 +219,18 @@ class Explorer(anywidget.AnyWidget, Guarded):
         if not self.nudge_on or not self.graph.backward_done:
             return
         h = self.nudge_h
-        if h == 0 or not math.isfinite(h):
+        if self.nudge_label not in self._targets:
+            self.nudge_text = "choose an input to nudge"
+        elif h == 0 or not math.isfinite(h):
             self.nudge_text = "choose a nonzero h"
-            return
-        name, index = self._targets[self.nudge_label]
-        self.nudge_text = repr(nudge(self.graph, name, h, entry=index, **self.values))
+        else:
+            name, index = self._targets[self.nudge_label]
+            try:
+                self.nudge_text = repr(nudge(self.graph, name, h, entry=index,
+                                             **self._good))
+            except Exception as error:        # noqa: BLE001 (x + h may leave the domain)
+                self.nudge_text = (f"cannot nudge {self.nudge_label} by {h:g}: "
+                                   f"{type(error).__name__}: {error}")
 
     # ---- the update: engine, then picture ----------------------------------------------
 
@@ -239,19 +246,19 @@ class Explorer(anywidget.AnyWidget, Guarded):
         try:
             self._run(self.values)
         except Exception:
-            # back to the last values that worked, so the graph, the picture and the
-            # page agree; the error is shown (``_guard``) until an input works again
-            self.values = dict(self._good)
+            # The sliders keep what was asked for (so does the page, whose own engine
+            # fails there too) and the error shows until the inputs work again; the
+            # graph goes back to the last values that worked, which the picture shows.
             if self._good:
-                self._run(self.values)
+                self._run(self._good)
             raise
         self._good = dict(self.values)
         self._steps = None
         if np.ndim(self.graph.output.value) != 0:      # nudge compares one output number
             self.nudge_labels = []
             self.nudge_on = False
-        self._nudge()
         self._draw()
+        self._nudge()
 
     def _run(self, values):
         out = self.graph.forward(**values)
@@ -260,7 +267,12 @@ class Explorer(anywidget.AnyWidget, Guarded):
     def _use(self, graph):
         """Show ``graph`` (expanded or collapsed): its plan, its table rows, its steps."""
         self.graph = graph
-        plan, self._reason = plan_for(graph)
+        arrays = [name for name, value in self.values.items() if np.ndim(value) != 0]
+        if arrays:
+            plan, self._reason = None, (f"input {arrays[0]!r} is an array: the browser "
+                                        "runs scalars only")
+        else:
+            plan, self._reason = plan_for(graph)
         with self.hold_sync():
             self.plan = plan
             self.table_inputs = [[name, graph.index[node],
@@ -376,14 +388,23 @@ def _start(name, node, given, graph):
     current = node.value if graph.forward_done else None
     bounds = None
     if isinstance(given, tuple) and len(given) in (2, 3) and all(np.ndim(v) == 0 for v in given):
-        low, high = float(given[0]), float(given[1])
+        low, high = (_number(name, v, given) for v in given[:2])
         if not low < high:
             raise ValueError(f"the range for {name} must be (min, max) with min < max, "
                              f"got {given}")
         bounds = (low, high, slider_grid.nice_step(high - low))
         given = given[2] if len(given) == 3 else min(max(0.0, low), high)
     value = given if given is not None else current if current is not None else 1.0
-    value = float(value) if np.ndim(value) == 0 else np.array(value, dtype=float)
+    if not isinstance(value, (list, tuple, np.ndarray)):
+        value = _number(name, value, value)
+    else:
+        try:
+            value = np.array(value, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"the starting value of {name} must be a number or an array "
+                            f"of numbers, got {value!r}") from None
+        if value.size == 0:
+            raise ValueError(f"the starting value of {name} is an empty array")
     if not np.all(np.isfinite(value)):
         raise ValueError(f"the starting value of {name} must be finite, got {value}")
     if bounds is None:
@@ -391,7 +412,23 @@ def _start(name, node, given, graph):
     elif np.ndim(value) == 0 and not bounds[0] <= value <= bounds[1]:
         raise ValueError(f"the starting value {value} of {name} is outside its range "
                          f"({bounds[0]}, {bounds[1]})")
+    if not (math.isfinite(bounds[1] - bounds[0]) and bounds[2] > 0):
+        raise ValueError(f"the slider range of {name} ({bounds[0]:g}, {bounds[1]:g}) is too "
+                         "wide for a slider: give a finite (min, max)")
     return value, bounds
+
+
+def _number(name, value, given):
+    """A finite float for input ``name``, or an error that says what the explorer takes."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"explore takes for {name} a number, an array, (min, max) or "
+                        f"(min, max, start); got {given!r}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"the range or starting value of {name} must be finite, "
+                         f"got {given!r}")
+    return number
 
 
 def _small(value):
