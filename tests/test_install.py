@@ -74,8 +74,26 @@ def test_the_install_is_a_plain_copy_not_an_editable_link(installed):
     assert Path(module_file).is_relative_to(bin_dir.parent)        # inside the new env
     assert not Path(module_file).is_relative_to(ROOT)
     assert json.loads(direct_url)["dir_info"].get("editable", False) is False
-    # package data ships too: the browser's engine, read by bpwidgets.browser
-    assert (Path(module_file).parent / "static" / "engine.js").is_file()
+    # package data ships too: the browser's engine and the explorer's view and style
+    for name in ("engine.js", "explorer.js", "explorer.css"):
+        assert (Path(module_file).parent / "static" / name).is_file(), name
+
+
+def test_the_explorer_and_a_page_with_no_kernel_work_from_the_install(installed):
+    bin_dir, _, work = installed
+    code = ("import json, bpwidgets as bp; w = bp.explore('(x + y) * z', x=-2, y=5, z=-4); "
+            "w.sliders['x'].value = 1.0; "
+            "print(json.dumps([repr(w), w.runs_in, 'class View' in w._esm, "
+            "'.bpx-frame' in w._css, w.graph.output.value]))")
+    done = run(installed, str(bin_dir / "python"), "-c", code)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == ["<Explorer (x + y) * z: sliders x, y, z>",
+                                       "the browser", True, True, -24.0]
+    done = run(installed, str(bin_dir / "bpwidgets"), "render", *LECTURE, "-o", "page.html")
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    page = (work / "page.html").read_text()
+    assert "class Engine" in page and "class View" in page      # both inlined
+    assert '"plan": {"version": 1' in page and "<svg" in page
 
 
 def test_bpwidgets_render_draws_the_lecture_numbers_without_dot(installed):
