@@ -235,6 +235,24 @@ def test_show_local_adds_the_local_gradient():
     assert texts(svg, into(g, gate(g, "mul"), g.inputs["x0"])) == ["-1.00", "0.39", "local", "2.00"]
 
 
+def test_local_gradients_sit_under_the_edge_and_keep_the_picture_as_wide():
+    """A notebook column is narrow: the local gradient goes under its edge's gradient,
+    with its caption on a row of its own, not in columns beside it (which made the
+    sigmoid graph half as wide again and the explorer scroll sideways)."""
+    g = sigmoid()
+    size = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+    plain = [float(n) for n in size.search(to_svg(g)).groups()]
+    local = [float(n) for n in size.search(to_svg(g, show_local=True)).groups()]
+    assert local[0] == plain[0] and local[1] > plain[1]
+    # in each edge label, the caption and the local gradient are centred under the
+    # gradient: the same x for all three
+    exp, neg = gate(g, "exp"), gate(g, "neg")
+    label = re.search(r'<g id="%s" class="node">(.*?)</g>' % into(g, exp, neg),
+                      to_svg(g, show_local=True), re.S).group(1)
+    xs = {float(x) for x in re.findall(r'<text[^>]* x="([\d.]+)"', label)}
+    assert len(xs) == 1
+
+
 # ---- escaping, ids, errors ------------------------------------------------------------------
 
 class Tagged(bp.Gate):

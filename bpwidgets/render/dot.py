@@ -50,7 +50,7 @@ SYMBOL_SIZE = 13                # gate symbols in their circles
 SMALL_SIZE = 10
 CELL_WIDTH = cell_width("-8.8e+88", NUMBER_SIZE)   # 61: any format_number text (8 chars)
 CELL_HEIGHT = line_height(NUMBER_SIZE)             # 15
-SIDE_WIDTH = 30                 # the "local" caption column (show_local only)
+SIDE_WIDTH = 30                 # the "total" caption column of an input that fans out
 MATRIX_LIMIT = 4                # arrays up to 4x4 are drawn entry by entry
 
 TABLE = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"{}>'
@@ -128,7 +128,7 @@ def layout(graph, put, show_local=False, align="CENTER", max_entries=None):
         "rankdir": "LR", "ranksep": "0.22", "nodesep": "0.12", "bgcolor": "white",
         "fontname": FONT}, node_attr={"fontname": FONT}, edge_attr={"color": "black"})
     hidden, folded_edges = hidden_nodes(graph)
-    cells = Cells(put, align, show_local, max_entries)
+    cells = Cells(put, align, max_entries)
     for node in graph.nodes:
         if node in hidden:
             continue
@@ -199,11 +199,10 @@ def _one_cell(text, colour, size):
 class Cells:
     """Writes the HTML-like tables of the labels: fixed-size cells holding slots."""
 
-    def __init__(self, put, align, show_local, max_entries=None):
+    def __init__(self, put, align, max_entries=None):
         self.put = put
         self.max_entries = max_entries
         self.align = align
-        self.sides = show_local      # extra side columns hold the 'local' caption
 
     def number(self, slot, colour, size=NUMBER_SIZE):
         return cell(self.put(slot), colour, size, CELL_WIDTH, CELL_HEIGHT, self.align)
@@ -215,10 +214,10 @@ class Cells:
             return f'<TD COLSPAN="{span}" HEIGHT="{CELL_HEIGHT}"></TD>'
         return cell(text, colour, size, width, CELL_HEIGHT, span=span)
 
-    def block(self, kind, ref, shape, colour, caption="", sides=None):
+    def block(self, kind, ref, shape, colour, caption="", sides=False):
         """Rows of number cells for a value of ``shape`` (a column for a vector),
         between side columns (the first row's left one holding ``caption``) if
-        ``sides`` (default: when showing local gradients)."""
+        ``sides`` (an input's 'total')."""
         grid = [[None]] if shape == () else (
             [[(i,)] for i in range(shape[0])] if len(shape) == 1 else
             [[(i, j) for j in range(shape[1])] for i in range(shape[0])])
@@ -226,22 +225,20 @@ class Cells:
         for r, entries in enumerate(grid):
             cells = "".join(self.number(Slot(kind, ref, entry), colour(entry))
                             for entry in entries)
-            rows.append(self.row(cells, caption if r == 0 else "",
-                                 self.sides if sides is None else sides))
+            rows.append(self.row(cells, caption if r == 0 else "", sides))
         return rows
 
     def row(self, cells, caption, sides):
         if not sides:
             return f"<TR>{cells}</TR>"
-        colour = LOCAL_COLOUR if caption == "local" else MUTED_COLOUR
-        left = self.text(caption, colour, width=SIDE_WIDTH)
+        left = self.text(caption, MUTED_COLOUR, width=SIDE_WIDTH)
         return f"<TR>{left}{cells}{self.text('', width=SIDE_WIDTH)}</TR>"
 
     def spacer(self, columns):
-        return f"<TR>{self.text('', span=columns + 2 * self.sides)}</TR>"
+        return f"<TR>{self.text('', span=columns)}</TR>"
 
     def shape_row(self, shape, columns):
-        return f"<TR>{self.text(str(tuple(shape)), span=columns + 2 * self.sides)}</TR>"
+        return f"<TR>{self.text(str(tuple(shape)), span=columns)}</TR>"
 
     def gradient_colour(self, kind, ref):
         return lambda entry: self.put(Slot(kind + "_colour", ref, entry))
@@ -249,7 +246,7 @@ class Cells:
     def around_line(self, above, below, columns):
         """A table whose middle row is a line (the cell ``mid``): the edge comes in at
         its left end and leaves at its right end (ports mid:w and mid:e)."""
-        line = (f'<TR><TD PORT="mid" COLSPAN="{columns + 2 * self.sides}" HEIGHT="1" '
+        line = (f'<TR><TD PORT="mid" COLSPAN="{columns}" HEIGHT="1" '
                 f'FIXEDSIZE="FALSE" BGCOLOR="black"></TD></TR>')
         return f"<{TABLE.format('')}{''.join(above)}{line}{''.join(below)}</TABLE>>"
 
@@ -270,7 +267,10 @@ class Cells:
         above = self.block(value_kind, ref, shape, lambda entry: VALUE_COLOUR)
         below = self.block(grad_kind, ref, shape, self.gradient_colour(grad_kind, ref))
         if show_local:
-            local = self.block("local", ref, shape, lambda entry: LOCAL_COLOUR, "local")
+            # the caption on a row of its own, above the local gradients: no wider than
+            # the numbers, so the picture keeps its width (a notebook column is narrow)
+            local = [f"<TR>{self.text('local', LOCAL_COLOUR, span=columns)}</TR>"]
+            local += self.block("local", ref, shape, lambda entry: LOCAL_COLOUR)
             below += local
             above = [self.spacer(columns)] * len(local) + above
         if shape:
