@@ -16,13 +16,6 @@ import json
 
 from .browser import view_source, view_style
 
-PAGE_STATE = ["picture", "plan", "palette", "slider_specs", "slider_values",
-              "resample_names", "table_inputs", "step", "step_count", "step_view",
-              "caption", "message", "filled", "table", "show_local", "show_flow", "sigma",
-              "has_sigma", "nudge_on", "nudge_labels", "nudge_label", "nudge_h",
-              "nudge_text"]
-"""The explorer's state the view reads (widgets/explorer.py's synced traits)."""
-
 # The view is an ES module; the page imports it from a Blob, as anywidget does, and hands
 # it a model with the five methods it uses. Setting a value calls the view's listeners,
 # as a widget model does; there is no kernel to save to.
@@ -85,7 +78,7 @@ def page_html(graph, show_local=False, **inputs):
                          f"which cannot run this graph ({explorer.runs_in.removeprefix('the kernel: ')}); "
                          "write a picture (.svg or .png) instead, or explore it in a notebook")
     explorer.show_local = show_local
-    state = {key: getattr(explorer, key) for key in PAGE_STATE}
+    state = explorer.page_state()
     state["kernel"] = False
     state["caption"] = ""                   # the step-through's words: no stepper here
     title = explorer.expanded.expression or f"a graph of {len(explorer.graph.nodes)} nodes"

@@ -79,15 +79,23 @@ def test_the_install_is_a_plain_copy_not_an_editable_link(installed):
         assert (Path(module_file).parent / "static" / name).is_file(), name
 
 
+def python_json(installed, code):
+    """What ``code`` prints as JSON, run by the installed environment's Python, which
+    must say nothing on stderr."""
+    bin_dir, _, _ = installed
+    done = run(installed, str(bin_dir / "python"), "-c", code)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    return json.loads(done.stdout)
+
+
 def test_the_explorer_and_a_page_with_no_kernel_work_from_the_install(installed):
     bin_dir, _, work = installed
     code = ("import json, bpwidgets as bp; w = bp.explore('(x + y) * z', x=-2, y=5, z=-4); "
             "w.sliders['x'].value = 1.0; "
             "print(json.dumps([repr(w), w.runs_in, 'class View' in w._esm, "
             "'.bpx-frame' in w._css, w.graph.output.value]))")
-    done = run(installed, str(bin_dir / "python"), "-c", code)
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == ["<Explorer (x + y) * z: sliders x, y, z>",
+    assert python_json(installed, code) == ["<Explorer (x + y) * z: sliders x, y, z>",
                                        "the browser", True, True, -24.0]
     done = run(installed, str(bin_dir / "bpwidgets"), "render", *LECTURE, "-o", "page.html")
     assert done.returncode == 0 and done.stderr == "", done.stderr
@@ -105,15 +113,11 @@ def test_bpwidgets_render_draws_the_lecture_numbers_without_dot(installed):
 
 
 def test_bp_show_draws_the_lecture_numbers_without_dot(installed):
-    bin_dir, _, _ = installed
     code = ("import json, bpwidgets as bp; from bpwidgets.render import engine; "
             "g = bp.parse('(x + y) * z'); g.forward(x=-2, y=5, z=-4); g.backward(); "
             "p = bp.show(g); "
             "print(json.dumps([engine.describe(), repr(p), p.svg, p.png[:8].hex()]))")
-    done = run(installed, str(bin_dir / "python"), "-c", code)
-    assert done.returncode == 0, done.stderr
-    assert done.stderr == ""
-    described, text, svg, png = json.loads(done.stdout)
+    described, text, svg, png = python_json(installed, code)
     assert described.startswith("pygraphviz 2.0.4 (Graphviz ")
     assert text == "<Picture of (x + y) * z: 5 nodes, output -12.00; grads x -4.00, y -4.00, z 3.00>"
     assert LECTURE_NUMBERS <= set(svg_texts(svg))

@@ -16,7 +16,7 @@ import pytest
 
 import bpwidgets as bp
 from bpwidgets.browser import view_source, view_style
-from bpwidgets.page import PAGE_STATE, _script_json
+from bpwidgets.page import _script_json
 from test_browser import CHROMIUM
 
 # The page: the state as Python has it, a model whose save_changes calls Python
@@ -63,6 +63,7 @@ class Kernel:
 
     def __init__(self, explorer):
         self.sent = []
+        self.names = set(explorer.page_state())
         explorer.comm = types.SimpleNamespace(
             kernel=object(), comm_id="test", send=lambda data=None, buffers=None:
             self.sent.append(data), on_msg=lambda *a: None, close=lambda *a, **k: None)
@@ -73,7 +74,7 @@ class Kernel:
             if message.get("method") == "update":
                 traits.update(message["state"])
         self.sent = []
-        return {key: value for key, value in traits.items() if key in PAGE_STATE}
+        return {key: value for key, value in traits.items() if key in self.names}
 
 
 class Page:
@@ -84,7 +85,7 @@ class Page:
         self.errors = []
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.expose_function("py_save", self.save)
-        state = {key: getattr(explorer, key) for key in PAGE_STATE + ["kernel"]}
+        state = explorer.page_state()
         path = folder / "view.html"
         path.write_text(PAGE.format(style=view_style(), state=_script_json(state),
                                     view=_script_json(view_source())), encoding="utf-8")

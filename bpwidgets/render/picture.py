@@ -19,6 +19,12 @@ from .files import to_png, to_svg
 PICTURE_DPI = 96             # the PNG copy: 1 px per CSS px, small in a stored notebook
 
 
+def natural_width(svg):
+    """An SVG's width in CSS pixels, as Graphviz writes it (in points: 1pt = 4/3 px)."""
+    match = re.search(r'<svg width="([\d.]+)(pt|px)?"', svg)
+    return float(match.group(1)) * (4 / 3 if match.group(2) == "pt" else 1)
+
+
 class Picture:
     """A drawing to show in a notebook: the picture for the eye, and a short,
     deterministic text (output value, input gradients) for ``repr`` and nbval.
@@ -35,8 +41,7 @@ class Picture:
         self.png = png
 
     def html(self):
-        match = re.search(r'<svg width="([\d.]+)(pt|px)?"', self.svg)
-        width = float(match.group(1)) * (4 / 3 if match.group(2) == "pt" else 1)   # px
+        width = natural_width(self.svg)
         data = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
         return (f"{PICTURE_MARK}\n<div style='overflow-x:auto'>"
                 f"<div style='max-width:{width:.0f}px;min-width:{PICTURE_MIN_SCALE * width:.0f}px'>"

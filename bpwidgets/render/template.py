@@ -97,14 +97,21 @@ class SvgTemplate:
         if _signature(graph) != self.signature:
             raise ValueError("the graph's values changed shape since this SvgTemplate was "
                              "made; make a new one with SvgTemplate.from_graph(graph)")
-        visited = None if visited is None else set(visited)
         pieces = [self.parts[0]]
-        for slot, part in zip(self.slots, self.parts[1:]):
-            # No escaping needed: slot_content gives colours from our palette and
-            # numbers from format_number (digits, '.', '-', '+', 'e', '?', 'nan', 'inf').
-            pieces.append(slot_content(graph, slot, self.decimals, visited, highlight))
+        # No escaping needed: slot_content gives colours from our palette and numbers
+        # from format_number (digits, '.', '-', '+', 'e', '?', 'nan', 'inf').
+        for content, part in zip(self.contents(graph, visited=visited, highlight=highlight),
+                                 self.parts[1:]):
+            pieces.append(content)
             pieces.append(part)
         return "".join(pieces)
+
+    def contents(self, graph, *, visited=None, highlight=None):
+        """What each slot shows now, in order: the texts and colours ``fill`` puts
+        between the parts (the explorer sends them to a page that cannot compute)."""
+        visited = None if visited is None else set(visited)
+        return [slot_content(graph, slot, self.decimals, visited, highlight)
+                for slot in self.slots]
 
 
 def _cut(svg, order, colours):

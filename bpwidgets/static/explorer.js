@@ -13,7 +13,7 @@
 //   once; the kernel is told the new values, so the Python graph stays in step, but the
 //   picture never waits for it;
 // - any other graph (arrays, a learner's own gate) has no plan: the kernel computes and
-//   sends every slot's text or colour (`filled`), and the gradient table.
+//   sends every slot's text or colour (`filled`), and the gradient table (`filled_table`).
 // The step-through, the toggles and the nudge always ask the kernel: their captions are
 // Python's.
 //
@@ -122,7 +122,9 @@ class View {
     this.build();
     this.onPicture();
     this.onValues();
-    for (const key of ["filled", "table"]) model.on(`change:${key}`, () => this.paintFromKernel());
+    for (const key of ["filled", "filled_table"]) {
+      model.on(`change:${key}`, () => this.paintFromKernel());
+    }
     model.on("change:step_view", () => this.paint());
     model.on("change:picture", () => this.onPicture());
     model.on("change:slider_values", () => this.onValues());
@@ -328,7 +330,7 @@ class View {
     if (this.engine) return;
     const filled = this.model.get("filled");
     if (filled.length === this.places.length) this.write(filled);
-    this.table.innerHTML = this.model.get("table");      // made by Python, escaped there
+    this.table.innerHTML = this.model.get("filled_table");   // made by Python, escaped there
   }
 
   write(contents) {

@@ -84,8 +84,8 @@ class Explorer(anywidget.AnyWidget, Guarded):
     step_view = t.Dict({"visited": None, "highlight": None}).tag(sync=True)
     caption = t.Unicode("").tag(sync=True)
     message = t.Unicode("").tag(sync=True)
-    filled = t.List().tag(sync=True)                # kernel-computed slot contents
-    table = t.Unicode("").tag(sync=True)            # the gradient table, as HTML
+    filled = t.List().tag(sync=True)                # kernel-computed slot contents ...
+    filled_table = t.Unicode("").tag(sync=True)     # ... and gradient table (HTML)
     show_local = t.Bool(False).tag(sync=True)
     show_flow = t.Bool(False).tag(sync=True)
     sigma = t.Bool(False).tag(sync=True)
@@ -159,6 +159,21 @@ class Explorer(anywidget.AnyWidget, Guarded):
         view = self._view()
         svg = template.fill(self.graph, visited=view.visited, highlight=view.highlight)
         return svg[svg.index("<svg"):]
+
+    @property
+    def table(self):
+        """The gradient table the page shows now, as HTML (made by Python)."""
+        view = self._view()
+        return _table(self.graph, view.visited)
+
+    def page_state(self):
+        """The state the view reads: every public synced trait the Explorer declares
+        (not anywidget's own, nor its code), by name. A page with no kernel starts
+        from it."""
+        names = set(self.trait_names(sync=True)) - set(
+            anywidget.AnyWidget.class_trait_names(sync=True))
+        return {name: getattr(self, name) for name in sorted(names)
+                if not name.startswith("_")}
 
     @property
     def runs_in(self):
@@ -316,11 +331,10 @@ class Explorer(anywidget.AnyWidget, Guarded):
                 "visited": None if view.visited is None else sorted(index[n] for n in view.visited),
                 "highlight": None if view.highlight is None else index[view.highlight]}
             self.caption = view.caption
-            self.table = _table(self.graph, view.visited)
             if self.plan is None:        # the page cannot compute: send the numbers
-                self.filled = [dot.slot_content(self.graph, slot, template.decimals,
-                                                view.visited, view.highlight)
-                               for slot in template.slots]
+                self.filled = template.contents(self.graph, visited=view.visited,
+                                                highlight=view.highlight)
+                self.filled_table = _table(self.graph, view.visited)
 
     def _template(self):
         """The SvgTemplate of the graph shown, in the display mode chosen: made once per

@@ -15,13 +15,13 @@ node or edge of the graph it shows, by index, so the browser's engine can fill i
 import numpy as np
 
 from ..render.dot import PICTURE_MIN_SCALE
+from ..render.picture import natural_width
 from ..render.template import COLOUR_KINDS
 from . import slider_grid
 
 EDGE_KINDS = {"value", "local", "grad", "grad_colour"}
 NODE_KINDS = {"out_value", "out_grad", "out_grad_colour", "fill", "stroke"}
 TOTAL_KINDS = {"total", "total_colour"}
-MAX_COLOURS = 0x10000          # four hex digits after '#fe'
 
 
 def picture(graph, template):
@@ -30,9 +30,7 @@ def picture(graph, template):
     pieces = [head[head.index("<svg"):]]               # without the XML prolog
     colours = []
     for k, (slot, part) in enumerate(zip(template.slots, template.parts[1:])):
-        if slot.kind in COLOUR_KINDS:
-            if len(colours) == MAX_COLOURS:
-                raise ValueError(f"the graph is too big to explore ({len(graph.nodes)} nodes)")
+        if slot.kind in COLOUR_KINDS:     # at most 0x10000 (SvgTemplate refuses more)
             pieces.append(f"#fe{len(colours):04x}")
             colours.append(k)
         else:
@@ -42,7 +40,7 @@ def picture(graph, template):
     return {"svg": "".join(pieces),
             "slots": [slot_refs(graph, slot, edge_numbers) for slot in template.slots],
             "colours": colours, "decimals": template.decimals,
-            "width": svg_width(head), "min_scale": PICTURE_MIN_SCALE}
+            "width": round(natural_width(head)), "min_scale": PICTURE_MIN_SCALE}
 
 
 def engine_edges(graph):
@@ -67,14 +65,6 @@ def slot_refs(graph, slot, edge_numbers):
     if slot.kind in TOTAL_KINDS:
         return [slot.kind, index[slot.ref.node], [index[t] for t in slot.ref.consumers]]
     raise ValueError(f"unknown slot kind {slot.kind!r}")
-
-
-def svg_width(head):
-    """The SVG's natural width in CSS pixels (Graphviz writes points: 1pt = 4/3 px)."""
-    start = head.index('<svg width="') + len('<svg width="')
-    text = head[start:head.index('"', start)]
-    number = float(text.rstrip("ptx"))
-    return round(number * 4 / 3) if text.endswith("pt") else round(number)
 
 
 def slider_spec(label, value, bounds):
