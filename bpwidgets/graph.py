@@ -285,6 +285,7 @@ class Graph:
                 if node.name in self.inputs:
                     raise ValueError(f"two different input nodes are named {node.name!r}")
                 self.inputs[node.name] = node
+        self._names = tuple(self.inputs)       # backward's default: every input
         self._labels = {name: f"input {name!r}" for name in self.inputs}
         self.edges = [Edge(source, node, i)
                       for node in self.nodes for i, source in enumerate(node.inputs)]
@@ -441,7 +442,7 @@ class Graph:
             raise FloatingPointError(f"backward produced a non-finite gradient for "
                                      f"{', '.join(n for n, g in result.items() if not _finite(g))}")
         # with wrt, only part of the graph has gradients: pictures and steps need them all
-        self.backward_done = set(wanted) == set(self.inputs)
+        self.backward_done = wanted is self._names or set(wanted) == set(self.inputs)
         return result
 
     def _backward_node_by_node(self, wanted):
@@ -458,8 +459,8 @@ class Graph:
                     if step.undo is UNSEEN or not step.kits_own:
                         step.undo = self._gradient_shapes(node, grads, step.kits_own)
                     if step.undo is not None:        # sum away what forward broadcast
-                        grads = [g if shape is None else unbroadcast(g, shape)
-                                 for g, shape in zip(grads, step.undo)]
+                        grads = [g if undo is None else np.sum(g, axis=undo[0]).reshape(undo[1])
+                                 for g, undo in zip(grads, step.undo)]
                     node._downstream = grads
                     for parent, grad in zip(step.parents, grads):
                         if parent is not None:
@@ -502,7 +503,7 @@ class Graph:
 
     def _wanted(self, wrt):
         if wrt is None:
-            return list(self.inputs)
+            return self._names
         wrt = [wrt] if isinstance(wrt, str) else list(wrt)
         unknown = [name for name in wrt if name not in self.inputs]
         if unknown:
@@ -550,7 +551,8 @@ class Graph:
     def _gradient_shapes(self, node, grads, kits_own=False):
         """Check that backward gave one gradient per input, each with its input's shape or,
         where forward broadcast the input, the output's shape. Returns, per input, the
-        shape to sum that gradient down to (None: it fits), or None if all fit."""
+        axes to sum that gradient over and the shape that leaves (None: it fits), or None
+        if all fit."""
         if not kits_own and (not isinstance(grads, (tuple, list))
                              or len(grads) != len(node.inputs)):
             hint = (" (for one input, return a tuple: (grad,))"
@@ -568,7 +570,7 @@ class Graph:
             if have == want:
                 undo.append(None)
             elif have == np.shape(node.value) and _broadcasts(want, have):
-                undo.append(want)                     # the forward broadcast this input
+                undo.append((broadcast_axes(want, have), want))   # forward broadcast it
             else:
                 raise GradientShapeError(
                     f"{self.describe(node)}: backward returned a gradient of shape "
@@ -624,7 +626,7 @@ class Step:
         self.node = node
         self.parents = parents
         self.kits_own = kits_own      # the kit's own gate: checked once, then trusted
-        self.undo = UNSEEN            # per input, a shape to sum down to; None: all fit
+        self.undo = UNSEEN            # per input, (axes, shape) to sum down to; None: all fit
         self.wanted = None
         if kits_own and None in parents \
                 and "wanted" in inspect.signature(node.gate.backward).parameters:
@@ -687,9 +689,9 @@ def _backward_hint(error):
 
 def plain(value):
     """What users get back: a Python float for a scalar, the array otherwise."""
-    if isinstance(value, float):
-        return float(value)
-    return float(value) if np.ndim(value) == 0 else value
+    if type(value) is np.ndarray and value.ndim:      # the common array case, kept quick
+        return value
+    return float(value)
 
 
 def _broadcasts(shape, to_shape):
@@ -702,9 +704,14 @@ def _broadcasts(shape, to_shape):
 def unbroadcast(grad, shape):
     """Sum a gradient over the axes that broadcasting added or stretched (autograd's rule):
     a bias b of shape (3, 1) added to Z of shape (3, 256) gets the row sums of dZ."""
-    added = np.ndim(grad) - len(shape)
-    if added:                                         # leading axes broadcasting added
-        grad = np.sum(grad, axis=tuple(range(added)))
-    stretched = tuple(axis for axis, size in enumerate(shape)
-                      if size == 1 and grad.shape[axis] != 1)
-    return grad.sum(axis=stretched, keepdims=True) if stretched else grad
+    return np.sum(grad, axis=broadcast_axes(shape, np.shape(grad))).reshape(shape)
+
+
+def broadcast_axes(shape, grown):
+    """The axes of ``grown`` that broadcasting made from ``shape``: the leading axes it
+    added, and the axes where ``shape`` had size 1 and ``grown`` has more.
+    (3, 1) -> (3, 256): axis 1;  (100,) -> (256, 100): axis 0."""
+    added = len(grown) - len(shape)
+    stretched = [added + axis for axis, size in enumerate(shape)
+                 if size == 1 and grown[added + axis] != 1]
+    return tuple(range(added)) + tuple(stretched)

@@ -117,19 +117,21 @@ class SoftmaxCrossEntropy(Gate):
             raise ValueError(f"softmax loss needs scores (N, C) and one-hot targets of the "
                              f"same shape, got {scores.shape} and {targets.shape}")
         shifted = scores - scores.max(axis=1, keepdims=True)
-        self.log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        exp = np.exp(shifted)
+        total = exp.sum(axis=1, keepdims=True)
+        self.p = exp / total                         # softmax, kept for backward
+        self.log_p = shifted - np.log(total)         # log p, without log(exp(...))
         self.targets = targets
         return -np.sum(targets * self.log_p) / len(scores)
 
     def backward(self, upstream, wanted=(True, True)):
         """``wanted``: which gradients to compute (training wants d scores, not d Y)."""
-        n = len(self.targets)
+        scale = upstream / len(self.targets)         # upstream / N, a number
         d_scores = d_targets = None
         if wanted[0]:
-            p = np.exp(self.log_p)
-            d_scores = upstream * (p * self.targets.sum(axis=1, keepdims=True) - self.targets) / n
+            d_scores = (self.p * self.targets.sum(axis=1, keepdims=True) - self.targets) * scale
         if wanted[1]:
-            d_targets = upstream * (-self.log_p / n)
+            d_targets = self.log_p * -scale
         return d_scores, d_targets
 
 
@@ -373,7 +375,7 @@ def fit(model, X, y, epochs=1000, lr=1.0, seed=0, reg=0.0, batch_size=None, call
                 raise FloatingPointError(
                     f"training diverged at epoch {epoch} with lr={lr:g}: try a smaller "
                     f"learning rate ({error})") from None
-            correct += int(np.sum(model.scores.value.argmax(axis=1) == y_rows))
+            correct += int(np.count_nonzero(model.scores.value.argmax(axis=1) == y_rows))
             grads = graph.backward(wrt=names)        # the parameters only, not X or Y
             for name in params:
                 params[name] -= lr * grads[name]

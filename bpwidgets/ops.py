@@ -388,6 +388,8 @@ class Power(Gate):
 
     def local_gradients(self):
         p = self.exponent
+        if p == 2:
+            return (2.0 * self.a,)                       # x**2: 2x, without a power
         return (p * self.a ** (p - 1.0) if p != 0 else 0.0 * self.a,)   # x**0: 0, not 0 * inf
 
     def local_formula(self, i, inputs, out, number, texts):
@@ -597,7 +599,11 @@ class Sum(Gate):
         return np.sum(a)
 
     def backward(self, upstream):
-        return (np.full(self.shape, float(upstream))[()],)
+        if self.shape == ():
+            return (upstream,)
+        grad = np.empty(self.shape)
+        grad.fill(upstream)
+        return (grad,)
 
     def backward_rule(self, i, texts, upstream):
         return f"upstream {upstream} copied to every entry"
