@@ -16,13 +16,16 @@ Run by hand:  python benchmarks/bench_vectorized.py
 
 bpwidgets builds each graph once and re-runs forward and backward; the reference is the
 same maths written out by hand in numpy, computing the same gradients (every input, as
-the engine does). The script checks that both agree, then prints the best of
-alternating rounds (medians in brackets) and their ratio, measured in the same run.
+the engine does). A third line runs the same gates in a bare loop (``bare.py``: no
+checks, no copies), the floor under any engine that runs the lecture's gates one by one.
+The script checks that all three agree, then prints the best of alternating rounds
+(medians in brackets) and their ratios, measured in the same run.
 """
 
 import numpy as np
 
 import bpwidgets as bp
+from bare import bare_loop
 from timing import interleaved
 
 BATCH, HIDDEN, CLASSES = 256, 100, 3
@@ -91,53 +94,65 @@ def small_by_hand(W1, X, b1, W2, b2):
     return f, grads
 
 
+def agree(results, reference, names):
+    """Every (value, gradients) in ``results`` matches the hand-written ``reference``."""
+    for value, grads in results:
+        assert np.isclose(value, reference[0], rtol=1e-12), (value, reference[0])
+        for name in names:
+            assert np.shape(grads[name]) == np.shape(reference[1][name]), name
+            np.testing.assert_allclose(grads[name], reference[1][name], rtol=1e-10,
+                                       atol=1e-12, err_msg=name)
+
+
 def run_small():
+    """(kit, hand, bare loop): each (best, median) seconds per forward + backward."""
     g, values = small_net()
-    f_engine = g.forward(**values)
-    grads_engine = g.backward()
-    f_hand, grads_hand = small_by_hand(**values)
-    assert np.isclose(f_engine, f_hand, rtol=1e-12)
-    for name in values:
-        np.testing.assert_allclose(grads_engine[name], grads_hand[name], rtol=1e-10,
-                                   atol=1e-12, err_msg=name)
-    return interleaved([lambda: (g.forward(**values), g.backward()),
-                        lambda: small_by_hand(**values)], rounds=15, per_round=50)
+    bare = bare_loop(g, values)
+    agree([engine_step(g, values), bare(values)], small_by_hand(**values), values)
+    return interleaved([lambda: engine_step(g, values), lambda: small_by_hand(**values),
+                        lambda: bare(values)], rounds=15, per_round=50)
 
 
 def run(dim):
+    """(kit, hand, bare loop): each (best, median) seconds per forward + backward."""
     values = make_inputs(dim)
     g = engine_graph()
-    loss_engine, grads_engine = engine_step(g, values)
-    loss_numpy, grads_numpy = numpy_step(**values)
-    assert np.isclose(loss_engine, loss_numpy, rtol=1e-12), (loss_engine, loss_numpy)
-    for name in values:
-        assert grads_engine[name].shape == values[name].shape, name
-        np.testing.assert_allclose(grads_engine[name], grads_numpy[name], rtol=1e-10,
-                                   atol=1e-12, err_msg=name)
-    (t_engine, med_engine), (t_numpy, med_numpy) = interleaved(
-        [lambda: engine_step(g, values), lambda: numpy_step(**values)], rounds=9,
-        per_round=100)
-    return t_engine, t_numpy, med_engine, med_numpy
+    bare = bare_loop(g, values)
+    agree([engine_step(g, values), bare(values)], numpy_step(**values), values)
+    return interleaved([lambda: engine_step(g, values), lambda: numpy_step(**values),
+                        lambda: bare(values)], rounds=9, per_round=100)
+
+
+def line(label, kit, hand, bare):
+    """One row: the three times (best and median) and the kit's ratios to hand and bare."""
+    (t_kit, m_kit), (t_hand, m_hand), (t_bare, m_bare) = kit, hand, bare
+    return (f"{label:>5} {t_kit * 1e6:7.1f} us ({m_kit * 1e6:5.1f}) "
+            f"{t_hand * 1e6:7.1f} us ({m_hand * 1e6:5.1f}) "
+            f"{t_bare * 1e6:7.1f} us ({m_bare * 1e6:5.1f}) "
+            f"{t_kit / t_hand:6.2f}x {t_bare / t_hand:6.2f}x {t_kit / t_bare:6.2f}x")
+
+
+HEADER = (f"{'':>5} {'bpwidgets':>19} {'numpy by hand':>19} {'bare loop':>19} "
+          f"{'kit/hand':>7} {'bare/hand':>7} {'kit/bare':>7}")
 
 
 def main():
-    (t_engine, med_engine), (t_hand, med_hand) = run_small()
-    small = t_engine / t_hand
+    kit, hand, bare = run_small()
+    small = kit[0] / hand[0]
     print("(a) sum(tanh(W2 @ relu(W1 @ X + b1) + b2)), W1 64x2, X 2x256, W2 3x64; "
           "forward + backward, best of 15 alternating rounds (median)")
-    print(f"    bpwidgets {t_engine * 1e6:7.1f} us ({med_engine * 1e6:5.1f})   "
-          f"numpy by hand {t_hand * 1e6:7.1f} us ({med_hand * 1e6:5.1f})   {small:5.2f}x "
-          f"(target at most {SMALL_TARGET}x: {'met' if small <= SMALL_TARGET else 'missed'})")
+    print(HEADER)
+    print(line("", kit, hand, bare))
+    print(f"    kit / hand {small:.2f}x: target of at most {SMALL_TARGET}x "
+          f"{'met' if small <= SMALL_TARGET else 'missed'}")
     print(f"(b) 2-layer net, batch {BATCH}, hidden {HIDDEN}, {CLASSES} classes; forward + "
           "backward, best of 9 alternating rounds of 100 (median)")
-    print(f"{'D':>5} {'bpwidgets':>16} {'numpy by hand':>18} {'ratio':>7}")
+    print(HEADER.replace("     ", "    D", 1))
     ratios = []
     for dim in INPUT_SIZES:
-        t_engine, t_numpy, med_engine, med_numpy = run(dim)
-        ratio = t_engine / t_numpy
-        ratios.append(ratio)
-        print(f"{dim:>5} {t_engine * 1e6:8.1f} us ({med_engine * 1e6:5.1f}) "
-              f"{t_numpy * 1e6:8.1f} us ({med_numpy * 1e6:5.1f}) {ratio:6.2f}x")
+        kit, hand, bare = run(dim)
+        ratios.append(kit[0] / hand[0])
+        print(line(dim, kit, hand, bare))
     worst = max(ratios)
     verdict = "met" if worst <= TARGET else "missed"
     print(f"    worst ratio {worst:.2f}x: target of at most {TARGET}x {verdict} "
