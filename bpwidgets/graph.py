@@ -494,11 +494,13 @@ class Graph:
         return cache[key]
 
     def _slots(self, wanted):
-        """Where the wanted inputs sit in the plan's arrays (cached per set of names)."""
-        key = ("slots",) + tuple(wanted)
+        """Where the wanted inputs sit in the plan's arrays, as an index array (cached per
+        set of names; all of them, the usual case, found without hashing the names)."""
+        key = "all" if wanted is self._names else ("slots",) + tuple(wanted)
         cache = self.__dict__.setdefault("_needed_cache", {})
         if key not in cache:
-            cache[key] = [self.index[self.inputs[name]] for name in wanted]
+            cache[key] = np.array([self.index[self.inputs[name]] for name in wanted],
+                                  dtype=np.intp)
         return cache[key]
 
     def _wanted(self, wrt):

@@ -45,7 +45,8 @@ class LevelPlan:
         self.groups = make_groups(nodes, index)
         self.constants = np.array([node.value if node.kind == "constant" else 0.0
                                    for node in nodes], dtype=float)
-        self.input_slots = [k for k, node in enumerate(nodes) if node.kind == "input"]
+        self.input_slots = np.array([k for k, node in enumerate(nodes) if node.kind == "input"],
+                                    dtype=np.intp)
 
     def forward(self, input_values):
         """All node values, given the inputs' values (in the order of ``input_slots``)."""

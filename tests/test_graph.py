@@ -767,6 +767,24 @@ def test_a_big_scalar_graph_compiles_and_agrees_with_running_node_by_node():
     assert all(v is not None for v in local)
 
 
+def test_a_compiled_graph_gives_what_wrt_asks_for_in_that_order():
+    output, values = scalar_mlp()
+    fast = bp.Graph(output)
+    assert fast.plan is not None
+    small = bp.Graph(output)
+    small.plan = None                                  # node by node: the reference
+    small.forward(**values)
+    truth = small.backward()
+    fast.forward(**values)
+    names = list(values)
+    picked = [names[-1], names[0], names[len(names) // 2]]
+    for wrt in (picked, names[::-1], None, picked):    # each set of names, then again
+        got = fast.backward(wrt=wrt)
+        assert list(got) == (list(fast.inputs) if wrt is None else wrt)
+        for name in got:
+            assert got[name] == pytest.approx(truth[name], rel=1e-12, abs=1e-15), name
+
+
 def test_a_compiled_graph_names_bad_inputs_and_hidden_infinities():
     output, values = scalar_mlp()
     g = bp.Graph(output)
