@@ -207,8 +207,9 @@ def _hint(guess, actual, node, graph=None):
             return (f"that is the value of {node_text(graph, other)} from the forward pass, "
                     "not a gradient.")
     if actual == 0:
-        return ("follow the path back from the output gate by gate: which input did "
-                "each max pass the gradient on to, and is each relu on the way on?")
+        return ("follow the path back from the output gate by gate, and look at each "
+                "local gradient at these inputs: does every gate on the way pass some of "
+                "the gradient on?")
     if guess.value == 0:
         return "the gradient is not zero here: some of the output flows back to it."
     if too_coarse(guess, actual) and abs(guess.value - actual) <= guess.half_unit:
