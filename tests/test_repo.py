@@ -22,12 +22,13 @@ def test_readme_has_two_set_up_commands_and_ci_runs_the_test_one():
     assert tests.strip() in ci.splitlines(), "the README's test command must appear in .ci/run"
 
 
-def test_pip_is_enough_for_the_lessons_and_apt_only_brings_chromium_for_the_tests():
+def test_pip_is_enough_for_the_lessons_and_apt_only_brings_what_two_tests_need():
     lessons, tests = [c for c in readme_commands() if "python3 -m venv" in c]
     for word in ("sudo", "apt", "brew", "conda", "graphviz"):
         assert word not in lessons, word
     system_part, _, python_part = tests.partition(" && python3 -m venv")
-    assert system_part == "sudo apt-get update && sudo apt-get install -y chromium"
+    # chromium: the browser test; graphviz: a system dot, for the fallback-drawing test
+    assert system_part == "sudo apt-get update && sudo apt-get install -y chromium graphviz"
     for word in ("sudo", "apt", "brew", "conda"):
         assert word not in python_part, word
 
