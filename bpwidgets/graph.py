@@ -567,6 +567,13 @@ class Graph:
             if grad is None and kits_own:             # not wanted, so not computed
                 undo.append(None)
                 continue
+            if not kits_own and not (isinstance(grad, np.ndarray) or is_number(grad)):
+                raise GradientShapeError(
+                    f"{self.describe(node)}: backward returned {_short(grad)} as the "
+                    f"gradient for input {i}: a gradient is a number or a numpy array"
+                    + (" (did you forget to compute this one?)" if grad is None else "")
+                    + (" (np.array(...) makes one from a list)"
+                       if isinstance(grad, (list, tuple)) else ""))
             want = np.shape(parent.value)
             have = np.shape(grad)
             if have == want:
@@ -636,7 +643,8 @@ class Step:
 
 
 class GradientShapeError(ValueError, TypeError):
-    """A gate's backward gave the wrong number of gradients, or one of the wrong shape."""
+    """A gate's backward gave the wrong number of gradients, one of the wrong shape, or
+    something that is not a gradient (None, a list)."""
 
 
 def kits_own(gate):

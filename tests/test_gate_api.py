@@ -72,6 +72,23 @@ class NoTupleGate(bp.Gate):
         return 2 * upstream
 
 
+class ForgotOneGate(bp.Gate):
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return a * b
+
+    def backward(self, upstream):            # the second gradient never written
+        return upstream * self.b, None
+
+
+class ListGradientGate(bp.Gate):
+    def forward(self, x):
+        return 2.0 * x
+
+    def backward(self, upstream):            # a list, not an array
+        return ([2.0 * u for u in upstream],)
+
+
 # ---- gradcheck on one gate ---------------------------------------------------------
 
 VECTOR_A = np.array([1.0, -2.0, 0.5])
@@ -158,6 +175,22 @@ def test_gate_returning_a_bare_gradient_is_told_one_per_input():
     g.forward(x=np.ones(3))
     with pytest.raises(TypeError, match="one gradient per input"):
         g.backward(np.ones(3))
+
+
+def test_a_gradient_that_is_none_or_a_list_is_refused_by_name_not_taken_for_zero():
+    x, y = bp.inputs("x y")
+    g = bp.Graph(ForgotOneGate()(x, y))
+    g.forward(x=3.0, y=-4.0)                 # dy = x = 3: a None must not read as 0
+    with pytest.raises(TypeError, match=r"ForgotOneGate.*returned None as the gradient for "
+                                        r"input 1.*forget"):
+        g.backward()
+    check = bp.gradcheck(ForgotOneGate(), 3.0, -4.0)
+    assert not check.ok and "returned None" in check.verdict
+    g = bp.Graph(bp.sum(ListGradientGate()(x)))
+    g.forward(x=np.array([1.0, 2.0]))
+    with pytest.raises(TypeError, match=r"ListGradientGate.*gradient for input 0.*np\.array"):
+        g.backward()
+    assert "np.array(...)" in bp.gradcheck(ListGradientGate(), np.ones(2)).verdict
 
 
 def test_gradcheck_wants_an_instance_and_positional_inputs():
