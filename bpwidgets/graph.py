@@ -294,6 +294,8 @@ class Graph:
         for edge in self.edges:
             self.consumers[edge.source].append(edge)
         self._gates = [node for node in self.nodes if node.gate is not None]
+        # gates a learner wrote: they get read-only inputs and upstream (see read_only)
+        self._learners = {node for node in self._gates if not kits_own(node.gate)}
         self.plan = None
         if len(self._gates) >= self.FAST_FROM and why_not(self.nodes, self.describe) is None:
             self.plan = LevelPlan(self.nodes, self.index)
@@ -337,11 +339,16 @@ class Graph:
             try:
                 with np.errstate(all="ignore"):
                     for node in self._gates:
-                        node.value = node.gate.forward(*[p.value for p in node.inputs])
+                        if node in self._learners:
+                            node.value = writable(node.gate.forward(
+                                *[read_only(p.value) for p in node.inputs]))
+                        else:
+                            node.value = node.gate.forward(*[p.value for p in node.inputs])
                         if not isinstance(node.value, (float, np.ndarray)):
                             node.value = _gate_output(node)
             except Exception as error:
-                raise _wrapped(error, f"forward failed at {self.describe(node)}") from error
+                raise _wrapped(error, f"forward failed at {self.describe(node)}",
+                               _read_only_hint(error, "forward")) from error
         if not _finite(self.output.value):
             self.check_finite()             # walks the graph to name the first bad node
         self.forward_done = True
@@ -452,7 +459,11 @@ class Graph:
             with np.errstate(all="ignore"):
                 for step in steps:
                     node = step.node
-                    if step.wanted is None:
+                    if not step.kits_own:
+                        grads = node.gate.backward(read_only(node.grad))
+                        if isinstance(grads, (tuple, list)):
+                            grads = [writable(grad) for grad in grads]
+                    elif step.wanted is None:
                         grads = node.gate.backward(node.grad)
                     else:                            # some of its gradients go nowhere
                         grads = node.gate.backward(node.grad, wanted=step.wanted)
@@ -688,7 +699,39 @@ def _wrapped(error, where, hint=""):
         return RuntimeError(message)
 
 
+def read_only(value):
+    """An array as a learner's gate gets it: a view it cannot write to. Its inputs are
+    other nodes' values, and its upstream gradient may be another node's gradient too
+    (add hands the same one to both inputs), so ``dx = upstream; dx[x <= 0] = 0`` would
+    silently change numbers elsewhere in the graph. Numbers pass as they are."""
+    if isinstance(value, np.ndarray):
+        value = value.view()
+        value.flags.writeable = False
+    return value
+
+
+def writable(value):
+    """What a learner's gate returned, as an array anyone may change: a gate that hands
+    back a read-only view it was given (an identity gate's ``return x``) gets a copy."""
+    if isinstance(value, np.ndarray) and not value.flags.writeable:
+        return value.copy()
+    return value
+
+
+def _read_only_hint(error, pass_):
+    """The hint for a learner's gate that wrote to an array it was given (see read_only)."""
+    if not (isinstance(error, ValueError) and "read-only" in str(error)):
+        return ""
+    if pass_ == "forward":
+        return (" (forward must not change its inputs in place: they are other nodes' "
+                "values. Work on a copy, e.g. x = x.copy())")
+    return (" (backward must not change upstream, or the inputs forward kept, in place: "
+            "they are other nodes' numbers too. Work on a copy, e.g. dx = upstream.copy())")
+
+
 def _backward_hint(error):
+    if _read_only_hint(error, "backward"):
+        return _read_only_hint(error, "backward")
     if isinstance(error, AttributeError):
         return (" (backward reads what forward kept: did forward store it, "
                 "e.g. self.a = a?)")

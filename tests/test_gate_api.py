@@ -89,6 +89,35 @@ class ListGradientGate(bp.Gate):
         return ([2.0 * u for u in upstream],)
 
 
+class InPlaceReLUGate(bp.Gate):
+    def forward(self, x):
+        self.x = x
+        return np.maximum(x, 0.0)
+
+    def backward(self, upstream):            # CS231n's classic: dx is upstream, not a copy
+        dx = upstream
+        dx[self.x <= 0] = 0
+        return (dx,)
+
+
+class InPlaceForwardGate(bp.Gate):
+    def forward(self, x):                     # clips the input itself
+        x[x < 0] = 0
+        self.x = x
+        return x
+
+    def backward(self, upstream):
+        return (upstream * (self.x > 0),)
+
+
+class IdentityGate(bp.Gate):
+    def forward(self, x):
+        return x
+
+    def backward(self, upstream):
+        return (upstream,)
+
+
 # ---- gradcheck on one gate ---------------------------------------------------------
 
 VECTOR_A = np.array([1.0, -2.0, 0.5])
@@ -191,6 +220,42 @@ def test_a_gradient_that_is_none_or_a_list_is_refused_by_name_not_taken_for_zero
     with pytest.raises(TypeError, match=r"ListGradientGate.*gradient for input 0.*np\.array"):
         g.backward()
     assert "np.array(...)" in bp.gradcheck(ListGradientGate(), np.ones(2)).verdict
+
+
+def test_a_gate_that_writes_to_its_upstream_is_stopped_before_it_spoils_a_neighbour():
+    # add hands the same upstream to both inputs: masking it in place would zero y's
+    # gradient too (it came back [1, 0] instead of [1, 1]); gradcheck alone passed the gate
+    x, y = bp.inputs("x y")
+    g = bp.Graph(bp.sum(InPlaceReLUGate()(x) + y))
+    g.forward(x=np.array([1.0, -2.0]), y=np.array([3.0, 4.0]))
+    with pytest.raises(ValueError, match=r"InPlaceReLUGate.*read-only.*backward must not "
+                                         r"change upstream.*in place.*upstream\.copy\(\)"):
+        g.backward()
+    check = bp.gradcheck(InPlaceReLUGate(), np.array([1.0, -2.0]))
+    assert not check.ok and "upstream.copy()" in check.verdict
+
+
+def test_a_gate_that_writes_to_its_input_is_stopped_and_the_input_kept():
+    x = bp.inputs("x")
+    g = bp.Graph(bp.sum(InPlaceForwardGate()(x) * x))
+    given = np.array([1.0, -2.0])
+    with pytest.raises(ValueError, match=r"InPlaceForwardGate.*forward must not change its "
+                                         r"inputs in place.*x\.copy\(\)"):
+        g.forward(x=given)
+    assert g.inputs["x"].value[1] == -2.0 and given[1] == -2.0
+
+
+def test_a_gate_may_hand_back_what_it_was_given_and_the_user_gets_ordinary_arrays():
+    x = bp.inputs("x")
+    g = bp.Graph(bp.sum(IdentityGate()(x) * 3.0))
+    g.forward(x=np.array([1.0, -2.0]))
+    grads = g.backward()
+    np.testing.assert_array_equal(grads["x"], [3.0, 3.0])     # d sum(3x) / dx = 3
+    grads["x"] *= 0.5                                          # an ordinary, writable array
+    inner = bp.Graph(IdentityGate()(x))
+    out = inner.forward(x=np.array([1.0, -2.0]))
+    out += 1.0
+    np.testing.assert_array_equal(inner.backward(np.ones(2))["x"], [1.0, 1.0])
 
 
 def test_gradcheck_wants_an_instance_and_positional_inputs():
