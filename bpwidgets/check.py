@@ -253,6 +253,11 @@ def _failure_hint(message):
                 "parameters, as a tuple.")
     if "shape" in message:
         return "each gradient has the shape of the input it belongs to."
+    if "read-only" in message:
+        return ("a gate leaves the arrays it is given as they are: compute new ones "
+                "(upstream * mask), or change a copy.")
+    if "as the gradient for input" in message:
+        return "backward returns a number or a numpy array for every input, none left out."
     return "read the error above: it names the gate, the pass (forward or backward) and the cause."
 
 

@@ -215,6 +215,7 @@ def test_a_gradient_that_is_none_or_a_list_is_refused_by_name_not_taken_for_zero
         g.backward()
     check = bp.gradcheck(ForgotOneGate(), 3.0, -4.0)
     assert not check.ok and "returned None" in check.verdict
+    assert "hint: backward returns a number or a numpy array for every input" in check.verdict
     g = bp.Graph(bp.sum(ListGradientGate()(x)))
     g.forward(x=np.array([1.0, 2.0]))
     with pytest.raises(TypeError, match=r"ListGradientGate.*gradient for input 0.*np\.array"):
@@ -233,6 +234,7 @@ def test_a_gate_that_writes_to_its_upstream_is_stopped_before_it_spoils_a_neighb
         g.backward()
     check = bp.gradcheck(InPlaceReLUGate(), np.array([1.0, -2.0]))
     assert not check.ok and "upstream.copy()" in check.verdict
+    assert "hint: a gate leaves the arrays it is given as they are" in check.verdict
 
 
 def test_a_gate_that_writes_to_its_input_is_stopped_and_the_input_kept():
