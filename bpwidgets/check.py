@@ -8,12 +8,11 @@ The numerical gradient nudges one input entry by +-h and watches the output move
 ``gradcheck`` runs both and gives a verdict a student can act on.
 """
 
-import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .graph import Graph, Node, kits_own
+from .graph import Graph, Node, input_names, kits_own
 from .ops import Gate
 
 STEP = 1e-5          # h: small enough for accuracy, big enough for float64 round-off
@@ -251,13 +250,13 @@ def _failure_hint(message):
     if "backward must return" in message:
         return ("backward must return one gradient per input, in the order of forward's "
                 "parameters, as a tuple.")
-    if "shape" in message:
-        return "each gradient has the shape of the input it belongs to."
     if "read-only" in message:
-        return ("a gate leaves the arrays it is given as they are: compute new ones "
-                "(upstream * mask), or change a copy.")
+        return ("a gate leaves the arrays it is given as they are: it computes new ones, "
+                "or changes a copy.")
     if "as the gradient for input" in message:
         return "backward returns a number or a numpy array for every input, none left out."
+    if "a gradient has the shape" in message:
+        return "each gradient has the shape of the input it belongs to."
     return "read the error above: it names the gate, the pass (forward or backward) and the cause."
 
 
@@ -282,19 +281,8 @@ def _kinks(graph):
 
 def _graph_of_gate(gate, args):
     """A one-gate graph whose inputs are named after the gate's forward parameters."""
-    names = _input_names(gate, len(args))
+    names = input_names(gate, len(args))
     nodes = [Node(name=name) for name in names]
     return Graph(Node(gate, nodes), expression=f"{gate.name}({', '.join(names)})"), \
         dict(zip(names, args))
 
-
-def _input_names(gate, count):
-    try:
-        params = list(inspect.signature(gate.forward).parameters.values())
-    except (TypeError, ValueError):
-        params = []
-    names = [p.name for p in params
-             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    if len(names) == count and all(n.isidentifier() for n in names):
-        return names
-    return [f"input{i}" for i in range(count)]

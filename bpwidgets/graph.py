@@ -443,6 +443,7 @@ class Graph:
             self.output.grad = upstream
             self._backward_node_by_node(wanted)
             result = {name: plain(self.inputs[name].grad) for name in wanted}
+            _unshare(result)
             finite = all_finite(result.values())
         if not finite:
             self.check_finite()                      # an inf inside the graph: name it
@@ -462,13 +463,14 @@ class Graph:
                     if not step.kits_own:
                         grads = node.gate.backward(read_only(node.grad))
                         if isinstance(grads, (tuple, list)):
-                            grads = [writable(grad) for grad in grads]
+                            grads = type(grads)(writable(grad) for grad in grads)
                     elif step.wanted is None:
                         grads = node.gate.backward(node.grad)
                     else:                            # some of its gradients go nowhere
                         grads = node.gate.backward(node.grad, wanted=step.wanted)
                     if step.undo is UNSEEN or not step.kits_own:
-                        step.undo = self._gradient_shapes(node, grads, step.kits_own)
+                        step.undo = self._gradient_shapes(node, grads, step.kits_own,
+                                                          step.parents)
                     if step.undo is not None:        # sum away what forward broadcast
                         grads = [g if undo is None else np.sum(g, axis=undo[0]).reshape(undo[1])
                                  for g, undo in zip(grads, step.undo)]
@@ -561,11 +563,12 @@ class Graph:
         """{input name: gradient}, floats for scalar inputs, arrays for array inputs."""
         return {name: plain(node.grad) for name, node in self.inputs.items()}
 
-    def _gradient_shapes(self, node, grads, kits_own=False):
+    def _gradient_shapes(self, node, grads, kits_own=False, parents=None):
         """Check that backward gave one gradient per input, each with its input's shape or,
         where forward broadcast the input, the output's shape. Returns, per input, the
         axes to sum that gradient over and the shape that leaves (None: it fits), or None
-        if all fit."""
+        if all fit. ``parents``: backward's list, None where a gradient goes nowhere (then
+        a gate may return None for it, as the kit's own gates do)."""
         if not kits_own and (not isinstance(grads, (tuple, list))
                              or len(grads) != len(node.inputs)):
             hint = (" (for one input, return a tuple: (grad,))"
@@ -575,16 +578,14 @@ class Graph:
                 f"({len(node.inputs)}), got {_short(grads)}{hint}")
         undo = []
         for i, (parent, grad) in enumerate(zip(node.inputs, grads)):
-            if grad is None and kits_own:             # not wanted, so not computed
-                undo.append(None)
+            if grad is None and (kits_own or parents is not None and parents[i] is None):
+                undo.append(None)                     # not wanted, so not computed
                 continue
             if not kits_own and not (isinstance(grad, np.ndarray) or is_number(grad)):
                 raise GradientShapeError(
                     f"{self.describe(node)}: backward returned {_short(grad)} as the "
-                    f"gradient for input {i}: a gradient is a number or a numpy array"
-                    + (" (did you forget to compute this one?)" if grad is None else "")
-                    + (" (np.array(...) makes one from a list)"
-                       if isinstance(grad, (list, tuple)) else ""))
+                    f"gradient for input {i} ({input_names(node.gate, len(node.inputs))[i]}):"
+                    f" a gradient is a number or a numpy array" + _not_a_gradient_hint(grad))
             want = np.shape(parent.value)
             have = np.shape(grad)
             if have == want:
@@ -699,6 +700,43 @@ def _wrapped(error, where, hint=""):
         return RuntimeError(message)
 
 
+def _unshare(result):
+    """Give every input its own gradient array: add hands one upstream to both of its
+    inputs, so after w + b, dw and db can be one array, and ``grads["w"] += reg * w``
+    would change grads["b"] too. The second one gets a copy."""
+    seen = set()
+    for name, grad in result.items():
+        if isinstance(grad, np.ndarray):
+            if id(grad) in seen:
+                result[name] = grad.copy()
+            seen.add(id(grad))
+
+
+def _not_a_gradient_hint(grad):
+    if grad is None:
+        return (" (did you forget to compute it? Where it is zero everywhere, return "
+                "np.zeros_like(the input))")
+    if isinstance(grad, tuple):
+        return " (a tuple inside the tuple of gradients: give one array per input)"
+    if isinstance(grad, list):
+        return " (np.array(...) makes one from a list)"
+    return ""
+
+
+def input_names(gate, count):
+    """The names of a gate's ``count`` inputs, as its forward calls them ('a', 'b'), or
+    'input0', 'input1', ... where forward does not say (``*inputs``)."""
+    try:
+        params = list(inspect.signature(gate.forward).parameters.values())
+    except (TypeError, ValueError):
+        params = []
+    names = [p.name for p in params
+             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(names) == count and all(n.isidentifier() for n in names):
+        return names
+    return [f"input{i}" for i in range(count)]
+
+
 def read_only(value):
     """An array as a learner's gate gets it: a view it cannot write to. Its inputs are
     other nodes' values, and its upstream gradient may be another node's gradient too
@@ -742,7 +780,7 @@ def _backward_hint(error):
 
 def plain(value):
     """What users get back: a Python float for a scalar, the array otherwise."""
-    if type(value) is np.ndarray and value.ndim:      # the common array case, kept quick
+    if isinstance(value, np.ndarray) and value.ndim:  # the common array case, kept quick
         return value
     return float(value)
 

@@ -260,6 +260,74 @@ def test_a_gate_may_hand_back_what_it_was_given_and_the_user_gets_ordinary_array
     np.testing.assert_array_equal(inner.backward(np.ones(2))["x"], [1.0, 1.0])
 
 
+class SquaredErrorGate(bp.Gate):
+    """A loss gate that, like many, leaves the target's gradient out."""
+    def forward(self, s, t):
+        self.d = s - t
+        return float(np.sum(self.d ** 2))
+
+    def backward(self, upstream):
+        return 2.0 * self.d * upstream, None
+
+
+def test_a_gradient_left_out_is_fine_where_nobody_asked_for_it_and_named_where_they_did():
+    s, t = bp.inputs("s t")
+    g = bp.Graph(SquaredErrorGate()(s, t))
+    g.forward(s=np.array([1.0, 3.0]), t=np.array([0.5, 4.0]))
+    np.testing.assert_allclose(g.backward(wrt="s")["s"], [1.0, -2.0])   # 2 (s - t)
+    with pytest.raises(TypeError, match=r"None as the gradient for input 1 \(t\).*"
+                                        r"np\.zeros_like"):
+        g.backward()
+
+
+def test_a_nested_tuple_of_gradients_is_told_apart_from_a_list():
+    class Nested(bp.Gate):
+        def forward(self, x):
+            return 2.0 * x
+
+        def backward(self, upstream):
+            return ((2.0 * upstream,),)
+    x = bp.inputs("x")
+    g = bp.Graph(Nested()(x))
+    g.forward(x=1.5)
+    with pytest.raises(TypeError, match=r"input 0 \(x\).*a tuple inside the tuple"):
+        g.backward()
+
+
+def test_a_gate_whose_name_says_shape_gets_the_hint_for_its_slip():
+    class ReshapeReLU(InPlaceReLUGate):
+        pass
+    check = bp.gradcheck(ReshapeReLU(), np.array([1.0, -2.0]))
+    assert "hint: a gate leaves the arrays it is given as they are" in check.verdict
+
+
+def test_an_array_subclass_from_a_learners_gate_comes_back_as_an_array():
+    class Tagged(np.ndarray):
+        pass
+
+    class TaggedDouble(bp.Gate):
+        def forward(self, x):
+            return 2.0 * np.asarray(x).view(Tagged)
+
+        def backward(self, upstream):
+            return (2.0 * upstream,)
+    x = bp.inputs("x")
+    g = bp.Graph(TaggedDouble()(x))
+    np.testing.assert_array_equal(g.forward(x=np.array([1.0, 2.0])), [2.0, 4.0])
+    np.testing.assert_array_equal(g.backward(np.ones(2))["x"], [2.0, 2.0])
+
+
+def test_two_inputs_never_share_one_gradient_array():
+    # add hands one upstream to both inputs: dw and db were one array, so changing
+    # one (a weight decay, dw += reg * w) changed the other
+    w, b = bp.inputs("w b")
+    g = bp.Graph(bp.sum((w + b) * 3.0))
+    g.forward(w=np.array([1.0, 2.0]), b=np.array([0.5, 0.5]))
+    grads = g.backward()
+    grads["w"] += 0.1 * np.array([1.0, 2.0])
+    np.testing.assert_array_equal(grads["b"], [3.0, 3.0])    # d sum(3 (w + b)) / db = 3
+
+
 def test_gradcheck_wants_an_instance_and_positional_inputs():
     with pytest.raises(TypeError, match=r"MultiplyGate\(\), not the class"):
         bp.gradcheck(MultiplyGate, 1.0, 2.0)
