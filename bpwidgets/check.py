@@ -253,6 +253,8 @@ def _failure_hint(message):
     if "read-only" in message:
         return ("a gate leaves the arrays it is given as they are: it computes new ones, "
                 "or changes a copy.")
+    if "True/False is a mask" in message:
+        return "backward returns local gradient × upstream, for every input."
     if "as the gradient for input" in message:
         return "backward returns a number or a numpy array for every input, none left out."
     if "a gradient has the shape" in message:

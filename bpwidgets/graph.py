@@ -581,7 +581,8 @@ class Graph:
             if grad is None and (kits_own or parents is not None and parents[i] is None):
                 undo.append(None)                     # not wanted, so not computed
                 continue
-            if not kits_own and not (isinstance(grad, np.ndarray) or is_number(grad)):
+            if not kits_own and not (isinstance(grad, np.ndarray) and grad.dtype.kind != "b"
+                                     or is_number(grad)):
                 raise GradientShapeError(
                     f"{self.describe(node)}: backward returned {_short(grad)} as the "
                     f"gradient for input {i} ({input_names(node.gate, len(node.inputs))[i]}):"
@@ -713,6 +714,9 @@ def _unshare(result):
 
 
 def _not_a_gradient_hint(grad):
+    if isinstance(grad, (bool, np.bool_)) or getattr(grad, "dtype", None) == bool:
+        return (" (True/False is a mask, not a gradient: did you forget to multiply it by "
+                "upstream?)")
     if grad is None:
         return (" (did you forget to compute it? Where it is zero everywhere, return "
                 "np.zeros_like(the input))")

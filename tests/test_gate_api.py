@@ -280,6 +280,23 @@ def test_a_gradient_left_out_is_fine_where_nobody_asked_for_it_and_named_where_t
         g.backward()
 
 
+def test_a_mask_returned_for_a_gradient_is_caught_as_upstream_forgotten():
+    class MaskOnlyReLU(bp.Gate):
+        def forward(self, x):
+            self.x = x
+            return np.maximum(x, 0.0)
+
+        def backward(self, upstream):
+            return (self.x > 0,)             # the local gradient, never times upstream
+    x = bp.inputs("x")
+    g = bp.Graph(bp.sum(MaskOnlyReLU()(x) * 3.0))
+    g.forward(x=np.array([1.0, -2.0]))
+    with pytest.raises(TypeError, match=r"input 0 \(x\).*forget to multiply it by upstream"):
+        g.backward()
+    check = bp.gradcheck(MaskOnlyReLU(), np.array([1.0, -2.0]))
+    assert "hint: backward returns local gradient × upstream" in check.verdict
+
+
 def test_a_nested_tuple_of_gradients_is_told_apart_from_a_list():
     class Nested(bp.Gate):
         def forward(self, x):
