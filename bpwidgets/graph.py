@@ -462,8 +462,6 @@ class Graph:
                     node = step.node
                     if not step.kits_own:
                         grads = node.gate.backward(read_only(node.grad))
-                        if isinstance(grads, (tuple, list)):
-                            grads = type(grads)(writable(grad) for grad in grads)
                     elif step.wanted is None:
                         grads = node.gate.backward(node.grad)
                     else:                            # some of its gradients go nowhere
@@ -471,6 +469,8 @@ class Graph:
                     if step.undo is UNSEEN or not step.kits_own:
                         step.undo = self._gradient_shapes(node, grads, step.kits_own,
                                                           step.parents)
+                    if not step.kits_own:            # checked: one gradient per input
+                        grads = [writable(grad) for grad in grads]
                     if step.undo is not None:        # sum away what forward broadcast
                         grads = [g if undo is None else np.sum(g, axis=undo[0]).reshape(undo[1])
                                  for g, undo in zip(grads, step.undo)]
