@@ -472,7 +472,7 @@ class Graph:
                     if not step.kits_own:            # checked: one gradient per input
                         grads = [writable(grad) for grad in grads]
                     if step.undo is not None:        # sum away what forward broadcast
-                        grads = [g if undo is None else np.sum(g, axis=undo[0]).reshape(undo[1])
+                        grads = [g if undo is None else unbroadcast(g, undo[1], undo[0])
                                  for g, undo in zip(grads, step.undo)]
                     node._downstream = grads
                     for parent, grad in zip(step.parents, grads):
@@ -502,7 +502,7 @@ class Graph:
         if key not in cache:
             needed = self._needed(wanted)
             cache[key] = [Step(node, [p if p in needed else None for p in node.inputs],
-                               kits_own(node.gate))
+                               node not in self._learners)
                           for node in reversed(self._gates) if node in needed]
         return cache[key]
 
@@ -772,8 +772,9 @@ def _read_only_hint(error, pass_):
 
 
 def _backward_hint(error):
-    if _read_only_hint(error, "backward"):
-        return _read_only_hint(error, "backward")
+    read_only_hint = _read_only_hint(error, "backward")
+    if read_only_hint:
+        return read_only_hint
     if isinstance(error, AttributeError):
         return (" (backward reads what forward kept: did forward store it, "
                 "e.g. self.a = a?)")
@@ -796,10 +797,13 @@ def _broadcasts(shape, to_shape):
         return False
 
 
-def unbroadcast(grad, shape):
+def unbroadcast(grad, shape, axes=None):
     """Sum a gradient over the axes that broadcasting added or stretched (autograd's rule):
-    a bias b of shape (3, 1) added to Z of shape (3, 256) gets the row sums of dZ."""
-    return np.sum(grad, axis=broadcast_axes(shape, np.shape(grad))).reshape(shape)
+    a bias b of shape (3, 1) added to Z of shape (3, 256) gets the row sums of dZ.
+    ``axes``: those axes, if already known (``broadcast_axes``); backward learns them once."""
+    if axes is None:
+        axes = broadcast_axes(shape, np.shape(grad))
+    return np.sum(grad, axis=axes).reshape(shape)
 
 
 def broadcast_axes(shape, grown):
