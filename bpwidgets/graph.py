@@ -61,7 +61,7 @@ class Node:
     def downstream(self):
         """Per input edge, the gradient backward sent along it: local x upstream."""
         fast = self._fast
-        if fast is not None and fast.backward_done and self._sent != fast.backward_runs \
+        if fast is not None and fast._backward_done and self._sent != fast.backward_runs \
                 and self.gate is not None:
             self._run_gate()                  # after a level-by-level run: made when asked
             self._downstream = tuple(self.gate.backward(self.grad))
@@ -271,10 +271,14 @@ class Graph:
     """
 
     FAST_FROM = 100     # gates: from this many on, a graph that can run level by level does
+    runs = 0            # forward and backward runs of every graph: see forward_done
 
     def __init__(self, output, expression=None):
         if not isinstance(output, Node):
             raise TypeError(f"Graph needs the output node, got {type(output).__name__}")
+        if expression is not None and not isinstance(expression, str):
+            raise TypeError(f"Graph's expression (the formula it shows) must be a string, "
+                            f"got {type(expression).__name__}")
         self.output = output
         self.expression = expression
         self.nodes = topological_order(output)
@@ -300,8 +304,9 @@ class Graph:
         if len(self._gates) >= self.FAST_FROM and why_not(self.nodes, self.describe) is None:
             self.plan = LevelPlan(self.nodes, self.index)
         self.forward_runs = self.backward_runs = 0   # the nodes' per-edge numbers follow these
-        self.forward_done = False
-        self.backward_done = False
+        self._forward_done = self._backward_done = self._by_levels = False
+        self._out = self._given = self._result = None   # what the last runs gave (forward_done)
+        self._checked = (-1, None)              # (Graph.runs then, _ours() then)
 
     def __repr__(self):
         what = self.expression if self.expression is not None else formula(self)
@@ -330,10 +335,16 @@ class Graph:
         value inside the graph is found by backward, whose gradients it spoils)."""
         if values.keys() != self.inputs.keys():
             self.check_input_names(values)
-        self.forward_done = self.backward_done = False
-        if self.plan is not None:
-            self._forward_by_levels(values)
+        self._forward_done = self._backward_done = False
+        Graph.runs += 1
+        numbers = None if self.plan is None else self.scalar_inputs(values, or_none=True)
+        self._by_levels = numbers is not None
+        if self._by_levels:
+            self._forward_by_levels(numbers)
         else:
+            if self.plan is not None:           # a compiled graph given arrays this time
+                for node in self.nodes:
+                    node._fast = None           # its gates' caches are their own again
             self._set_inputs(values)
             node = None
             try:
@@ -351,8 +362,50 @@ class Graph:
                                _read_only_hint(error, "forward")) from error
         if not _finite(self.output.value):
             self.check_finite()             # walks the graph to name the first bad node
-        self.forward_done = True
+        self._out = self.output.value
+        if not self._by_levels:                 # (_forward_by_levels keeps its own list)
+            self._given = ([node.value for node in self.inputs.values()], range(len(self.inputs)))
+        self._forward_done = True
         return self.output_value()
+
+    @property
+    def forward_done(self):
+        """Has this graph run forward, and do its nodes still hold that run's numbers?
+        Nodes can be shared: ``Graph(q)`` and ``Graph(q * z)`` hold the same q, x and y,
+        and running one writes over the other's values. Another graph that shares a node
+        with this one shares an input, so it gave that input a value of its own (the same
+        numbers do no harm), or it holds this graph's output and gave it a new value."""
+        return self._forward_done and self._ours()[0]
+
+    @property
+    def backward_done(self):
+        """Has backward run (for every input) after the last forward, and do the nodes
+        still hold its gradients? (Another graph's backward gives shared inputs its own.)"""
+        return self._backward_done and all(self._ours())
+
+    def _ours(self):
+        """(do the nodes hold this graph's values, and its gradients?), worked out once
+        per run of any graph: pictures ask for every number they show."""
+        runs, ours = self._checked
+        if runs != Graph.runs:
+            ours = (self.output.value is self._out and self._given is not None
+                    and _all_same([node.value for node in self.inputs.values()], *self._given),
+                    self._result is not None
+                    and _all_same([node.grad for node in self.inputs.values()],
+                                  [self._result[name] for name in self.inputs],
+                                  range(len(self.inputs))))
+            self._checked = (Graph.runs, ours)
+        return ours
+
+    def overwritten(self):
+        """Why this graph's numbers are gone though it ran, or "": another graph that shares
+        nodes with it ran since (see forward_done). Error messages add it."""
+        values, grads = self._ours()
+        if self._forward_done and not (values and (grads or not self._backward_done)):
+            return (" (this graph did run, but another graph that shares nodes with it has "
+                    "run since and written its own numbers on them: run forward(...) on this "
+                    "graph again)")
+        return ""
 
     def _set_inputs(self, values):
         """Give each input its value, checked. A float array is copied as it is, and all of
@@ -371,19 +424,22 @@ class Graph:
             for name, node in self.inputs.items():
                 to_value(node.value, self._labels[name])     # raises, naming the input
 
-    def _forward_by_levels(self, values):
-        """The compiled plan: all inputs checked at once, then one numpy call per group;
-        every node gets its value (its gate's cache is filled when someone asks)."""
-        numbers = self.scalar_inputs(values)
+    def _forward_by_levels(self, numbers):
+        """The compiled plan: the inputs, checked as one vector of numbers, then one numpy
+        call per group; every node gets its value (its gate's cache is filled when
+        someone asks)."""
         all_values = self.plan.forward(numbers)
         self.forward_runs += 1
-        for node, value in zip(self.nodes, all_values.tolist()):
+        values = all_values.tolist()
+        for node, value in zip(self.nodes, values):
             node.value = value
             node._fast = self                        # this graph ran these nodes last
+        self._given = (values, self._slots(self._names))     # see forward_done
 
-    def scalar_inputs(self, values):
-        """The inputs' values as one list of floats, checked at once; one by one only to
-        name a bad input (a graph compiled level by level takes scalars only)."""
+    def scalar_inputs(self, values, or_none=False):
+        """The inputs' values as one vector of floats, checked at once; one by one only to
+        name a bad input (a graph compiled level by level takes scalars only: with
+        ``or_none``, an array input gives None, and forward runs node by node)."""
         given = [values[name] for name in self.inputs]
         kinds = set(map(type, given))
         try:
@@ -399,6 +455,8 @@ class Graph:
         for name in self.inputs:
             value = to_value(values[name], self._labels[name])
             if np.ndim(value) != 0:
+                if or_none:
+                    return None
                 raise ValueError(f"a graph compiled level by level takes scalar inputs only: "
                                  f"input {name!r} has shape {np.shape(value)}")
             numbers.append(float(value))
@@ -406,14 +464,22 @@ class Graph:
 
     def check_input_names(self, values):
         """Raise naming the first unknown or missing input."""
-        names = ", ".join(self.inputs) or "none"
+        names = self.input_list()
         unknown = [name for name in values if name not in self.inputs]
         if unknown:
             raise ValueError(f"forward() got unknown input {unknown[0]!r}; "
                              f"the graph's inputs are {names}")
         missing = [name for name in self.inputs if name not in values]
-        raise ValueError(f"forward() is missing a value for input {missing[0]!r} "
+        more = f" and {len(missing) - 1:,} more" if len(missing) > 1 else ""
+        raise ValueError(f"forward() is missing a value for input {missing[0]!r}{more} "
                          f"(the graph's inputs are {names})")
+
+    def input_list(self, limit=12):
+        """The inputs' names for a message: 'x, y, z', or the first ``limit`` and a count."""
+        names = list(self.inputs)
+        if len(names) > limit:
+            return ", ".join(names[:limit]) + f", ... ({len(names):,} in all)"
+        return ", ".join(names) or "none"
 
     def output_value(self):
         return plain(self.output.value)
@@ -429,13 +495,14 @@ class Graph:
         """
         upstream = self.first_upstream(upstream)
         wanted = self._wanted(wrt)
-        if self.plan is not None:
+        if self._by_levels:
             grads = self.plan.backward(upstream)
             self.backward_runs += 1                 # per-edge numbers: made when asked for
             for node, grad in zip(self.nodes, grads.tolist()):
                 node.grad = grad
-            result = dict(zip(wanted, grads[self._slots(wanted)].tolist()))
-            finite = bool(np.isfinite(grads).all())
+            wanted_grads = grads[self._slots(wanted)]
+            result = dict(zip(wanted, wanted_grads.tolist()))
+            finite = bool(np.isfinite(wanted_grads).all())    # the result, as node by node
         else:
             for node in self.nodes:
                 node.grad = None
@@ -450,7 +517,9 @@ class Graph:
             raise FloatingPointError(f"backward produced a non-finite gradient for "
                                      f"{', '.join(n for n, g in result.items() if not _finite(g))}")
         # with wrt, only part of the graph has gradients: pictures and steps need them all
-        self.backward_done = wanted is self._names or set(wanted) == set(self.inputs)
+        self._backward_done = wanted is self._names or set(wanted) == set(self.inputs)
+        self._result = result if self._backward_done else None     # see backward_done
+        Graph.runs += 1
         return result
 
     def _backward_node_by_node(self, wanted):
@@ -519,11 +588,18 @@ class Graph:
     def _wanted(self, wrt):
         if wrt is None:
             return self._names
-        wrt = [wrt] if isinstance(wrt, str) else list(wrt)
+        wrt_given = wrt
+        try:
+            wrt = [wrt] if isinstance(wrt, str) else list(wrt)
+        except TypeError:                        # not a name, not a collection of names
+            wrt = None
+        if wrt is None or not all(isinstance(name, str) for name in wrt):
+            raise TypeError(f"backward(wrt=...) takes an input's name or a list of names, "
+                            f"e.g. wrt=['W1', 'b1']; got {_short(wrt_given)}")
         unknown = [name for name in wrt if name not in self.inputs]
         if unknown:
             raise ValueError(f"backward(wrt=...) got {unknown[0]!r}, which is not an input "
-                             f"(the graph's inputs are {', '.join(self.inputs) or 'none'})")
+                             f"(the graph's inputs are {self.input_list()})")
         return wrt
 
     def _needed(self, wanted):
@@ -543,9 +619,9 @@ class Graph:
 
     def first_upstream(self, upstream):
         """d output / d output: 1 for a scalar output, or the array the caller gives."""
-        if not self.forward_done:
+        if not (self._forward_done and self.output.value is self._out):   # quick: forward_done
             raise RuntimeError("call forward(...) before backward(): backward needs the "
-                               "values of the last forward pass")
+                               "values of the last forward pass" + self.overwritten())
         out = self.output.value
         if upstream is None:
             if np.ndim(out) != 0:
@@ -561,6 +637,8 @@ class Graph:
 
     def input_grads(self):
         """{input name: gradient}, floats for scalar inputs, arrays for array inputs."""
+        if self.overwritten():
+            raise RuntimeError("these gradients are another graph's" + self.overwritten())
         return {name: plain(node.grad) for name, node in self.inputs.items()}
 
     def _gradient_shapes(self, node, grads, kits_own=False, parents=None):
@@ -663,6 +741,18 @@ class GradientShapeError(ValueError, TypeError):
 def kits_own(gate):
     """Is this gate one of the kit's own (not a learner's Gate subclass)?"""
     return type(gate).__module__.startswith("bpwidgets.")
+
+
+def _all_same(now, given, positions):
+    """Do the numbers ``now`` on the nodes match ``given[k]`` for k in ``positions``: the
+    same objects, or the same numbers (another graph may set a shared input to its own
+    copy of the same values)?"""
+    for value, k in zip(now, positions):
+        other = given[k]
+        if value is not other and not (np.shape(value) == np.shape(other)
+                                       and bool(np.array_equal(value, other))):
+            return False
+    return True
 
 
 def _finite(value):

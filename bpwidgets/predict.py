@@ -279,7 +279,7 @@ def check_shape(graph, name, guess, **inputs):
         graph.forward(**inputs)
     elif not graph.forward_done:
         raise RuntimeError("check_shape needs the inputs (W=..., X=...) or a graph after "
-                           "forward()")
+                           "forward()" + graph.overwritten())
     node = _find(graph, name)
     actual = tuple(np.shape(node.value))
     if guess is None:
@@ -316,7 +316,7 @@ def _run(graph, upstream, inputs, who):
         raise ValueError(f"{who}: upstream= needs the inputs too (x=..., y=...)")
     elif not graph.backward_done:
         raise RuntimeError(f"{who} needs the inputs (x=..., y=...) or a graph after "
-                           "forward() and backward()")
+                           "forward() and backward()" + graph.overwritten())
 
 
 def _find(graph, name):

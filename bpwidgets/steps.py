@@ -132,7 +132,7 @@ def backward_steps(graph):
                          "keeps them in arrays)")
     if not graph.backward_done:
         raise RuntimeError("call forward(...) and backward() first: the steps read the "
-                           "values and gradients they left on the nodes")
+                           "values and gradients they left on the nodes" + graph.overwritten())
     texts = labels.node_texts(graph)
     hidden, folded = labels.hidden_nodes(graph)    # drawn inside a gate: no step of their own
     arrived = {}        # node -> the gradients that reached it so far, in order (fan-outs add)

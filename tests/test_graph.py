@@ -792,8 +792,6 @@ def test_a_compiled_graph_names_bad_inputs_and_hidden_infinities():
         g.forward(**dict(values, x0=float("nan")))
     with pytest.raises(TypeError, match=r"input 'x1'"):
         g.forward(**dict(values, x1=True))
-    with pytest.raises(ValueError, match=r"scalar inputs only: input 'x1' has shape \(2,\)"):
-        g.forward(**dict(values, x1=[1.0, 2.0]))
     x = bp.inputs("x")
     chain = x
     for _ in range(150):
@@ -803,6 +801,34 @@ def test_a_compiled_graph_names_bad_inputs_and_hidden_infinities():
     with pytest.raises(FloatingPointError, match=r"\(exp\)"):
         g.forward(x=1000)
         g.backward()
+
+
+def test_a_compiled_graph_given_an_array_runs_node_by_node_like_a_small_one():
+    """Whether a graph is compiled is the kit's business: big or small, it takes what the
+    engine takes. Given an array for x, a compiled scalar graph runs node by node, and
+    then level by level again when the inputs are scalars."""
+    output, values = scalar_mlp()
+    g = bp.Graph(output)
+    assert g.plan is not None
+    xs = np.array([0.3, -1.2, 2.0])
+    got = g.forward(**dict(values, x0=xs))
+    grads = g.backward(upstream=np.ones(3))
+    for k, x0 in enumerate(xs):                    # the truth: one scalar run per entry
+        assert got[k] == pytest.approx(g.forward(**dict(values, x0=x0)), rel=1e-12)
+        truth = g.backward()
+        for name in ("x0", "x1", "w0_0_0", "b1_3"):
+            assert np.ndim(grads[name]) == (1 if name == "x0" else 0), name
+        assert grads["x0"][k] == pytest.approx(truth["x0"], rel=1e-12, abs=1e-15)
+    # the pictures' per-edge numbers come from the array run that happened last: at a
+    # w * x0 gate, x0's downstream gradient is w times the gate's upstream
+    g.forward(**dict(values, x0=xs))
+    g.backward(upstream=np.ones(3))
+    x0 = g.inputs["x0"]
+    gate = next(edge.target for edge in g.consumers[x0])
+    w = next(p for p in gate.inputs if p is not x0)
+    assert np.shape(gate.grad) == (3,)
+    np.testing.assert_allclose(gate.downstream[gate.inputs.index(x0)], values[w.name] * gate.grad,
+                               rtol=1e-12)
 
 
 def test_backward_wrt_gives_only_what_is_asked_and_the_same_numbers():
@@ -944,3 +970,87 @@ def test_unbroadcast_sums_added_and_stretched_axes():
         got = unbroadcast(grad, shape)
         assert np.shape(got) == shape
         np.testing.assert_allclose(got, expected)
+
+
+def test_a_graph_whose_shared_nodes_another_graph_overwrote_says_so():
+    """Graph(q) and Graph(q * z) hold the same nodes q, x and y. After the bigger one
+    runs, the smaller one's numbers are gone: its backward, its gradients, its steps
+    and a prediction checked against it must say so, never give the other's numbers."""
+    x, y, z = bp.inputs("x y z")
+    q = x + y
+    inner, whole = bp.Graph(q), bp.Graph(q * z)
+    inner.forward(x=1.0, y=2.0)
+    assert inner.backward() == {"x": 1.0, "y": 1.0}
+    whole.forward(x=-2.0, y=5.0, z=-4.0)
+    assert whole.backward() == {"x": -4.0, "y": -4.0, "z": 3.0}    # the lecture's numbers
+    assert not inner.forward_done and not inner.backward_done
+    for call in (inner.backward, inner.input_grads, lambda: bp.backward_steps(inner),
+                 lambda: bp.check_prediction(inner, "x", 1)):
+        with pytest.raises(RuntimeError, match="another graph that shares nodes with it"):
+            call()
+    inner.forward(x=1.0, y=2.0)                   # run again: its own numbers are back
+    assert inner.backward() == {"x": 1.0, "y": 1.0}
+    assert bp.check_prediction(inner, "x", 1).ok
+    assert not whole.forward_done                 # and now the other one is out of date
+    # graphs that share only an input overwrite each other's too
+    f, g = bp.Graph(x * y), bp.Graph(x + z)
+    f.forward(x=3.0, y=4.0)
+    f.backward()
+    g.forward(x=10.0, z=1.0)
+    g.backward()
+    with pytest.raises(RuntimeError, match="run forward"):
+        f.input_grads()
+
+
+def test_a_model_graph_after_training_steps_asks_for_a_new_forward():
+    """An MLP's graph shares X, the weights and the scores with its loss graph:
+    loss_and_gradients on other rows must not leave net.graph with their numbers."""
+    net = bp.nn.MLP([3, 4, 2], activation="relu", seed=0)
+    rng = np.random.default_rng(0)
+    X1, X2 = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
+    net.forward(X1)
+    bp.nn.loss_and_gradients(net, X2, np.array([0, 1, 0, 1, 1]))
+    with pytest.raises(RuntimeError, match="another graph that shares nodes"):
+        net.graph.backward(upstream=np.ones((5, 2)))
+
+
+def test_an_infinity_no_gradient_needs_is_no_error_in_a_big_graph_or_a_small_one():
+    """x / exp(1000): exp(1000) is inf, but the output (0) and d output / dx (0) are
+    finite, and nothing else is asked for. A compiled graph answers as a small one."""
+    for terms in (1, 120):                        # node by node, and compiled
+        x = bp.inputs("x")
+        chain = x
+        for _ in range(terms):
+            chain = chain * 1.0
+        g = bp.Graph(chain / bp.exp(bp.constant(1000.0)))
+        assert (g.plan is not None) == (terms > 100)
+        assert g.forward(x=3.0) == 0.0
+        assert g.backward() == {"x": 0.0}
+
+
+@pytest.mark.parametrize("wrt", [3, ["x", 3], [None]])
+def test_backward_wrt_that_is_not_names_is_refused_clearly(wrt):
+    g = bp.parse("x * y")
+    g.forward(x=1.0, y=2.0)
+    with pytest.raises(TypeError, match=r"wrt=\.\.\.\) takes an input's name or a list of names"):
+        g.backward(wrt=wrt)
+    assert g.backward(wrt={"x": 0}.keys()) == {"x": 2.0}       # any collection of names
+
+
+def test_a_graph_expression_must_be_text():
+    x = bp.inputs("x")
+    with pytest.raises(TypeError, match="expression .* must be a string, got int"):
+        bp.Graph(x * 2, expression=5)
+
+
+def test_a_missing_input_of_a_big_graph_is_named_in_a_short_message():
+    """A scalar MLP has hundreds of inputs: the message names the missing one and a few
+    of the rest, not all of them."""
+    output, values = scalar_mlp()
+    g = bp.Graph(output)
+    del values["x0"], values["w0_3_1"]
+    with pytest.raises(ValueError) as error:
+        g.forward(**values)
+    message = str(error.value)
+    assert "missing a value for input 'x0' and 1 more" in message
+    assert f"({len(g.inputs):,} in all)" in message and len(message) < 400
