@@ -418,3 +418,22 @@ def test_a_nudge_that_fails_says_so_and_the_picture_keeps_moving():
 def test_bad_starting_values_and_ranges_are_named(given, error, words):
     with pytest.raises(error, match=words):
         bp.explore("x * 2", x=given)
+
+
+def test_starting_values_that_fail_say_there_is_no_picture_yet():
+    """Nothing has worked yet, so no 'last values that worked' to keep."""
+    w = bp.explore("log(x) * y", x=(-5, 5, -1), y=3)
+    assert "at the starting values" in w.message and "no picture yet" in w.message
+    assert "keeps the last values" not in w.message
+
+
+def test_a_tuple_read_as_a_range_where_a_vector_was_meant_gets_a_hint():
+    """x=(0.2, 0.4) is a slider range for a scalar x; in W @ x a vector was meant."""
+    g = bp.parse("sum((W @ x) ** 2)")
+    W = np.array([[0.1, 0.5], [-0.3, 0.8]])
+    w = bp.explore(g, W=W, x=(0.2, 0.4))
+    assert "x=(0.2, 0.4) is read as a slider range (min, max)" in w.message
+    assert "x=[0.2, 0.4]" in w.message
+    right = bp.explore(g, W=W, x=[0.2, 0.4])          # the hint's advice works
+    assert right.message == ""
+    assert right.graph.output.value == pytest.approx(np.sum((W @ [0.2, 0.4]) ** 2))

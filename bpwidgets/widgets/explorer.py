@@ -118,6 +118,8 @@ class Explorer(anywidget.AnyWidget, Guarded):
         self._good = {}                     # the last input values that worked
 
         self.values, ranges = {}, {}
+        # inputs given as (min, max): a slider range, not a vector (see _range_hint)
+        self._ranges_given = {name: given for name, given in inputs.items() if _is_range(given)}
         for name, node in graph.inputs.items():
             self.values[name], ranges[name] = _start(name, node, inputs.get(name), graph)
         self.sliders, self.resample = {}, {}
@@ -250,9 +252,24 @@ class Explorer(anywidget.AnyWidget, Guarded):
     # ---- the update: engine, then picture ----------------------------------------------
 
     def _show_error(self, error):
+        if not self._good:                  # nothing has worked yet: no picture to keep
+            self.message = (f"Could not update: at the starting values, "
+                            f"{type(error).__name__}: {error}{self._range_hint()}\n"
+                            "There is no picture yet: move a slider to values where the "
+                            "graph works.")
+            return
         self.message = (f"Could not update: {type(error).__name__}: {error}\n"
                         "The picture keeps the last values that worked; change an input "
                         "to go on.")
+
+    def _range_hint(self):
+        """A graph that fails at its first values, with an input given as a tuple: the
+        tuple was read as a slider range, perhaps where a vector was meant."""
+        if not self._ranges_given:
+            return ""
+        name, given = next(iter(self._ranges_given.items()))
+        return (f" ({name}={given!r} is read as a slider range (min, max); for a vector, "
+                f"pass a list or an array: {name}={list(given)!r})")
 
     def _clear_error(self):
         self.message = ""
@@ -397,11 +414,17 @@ def node_by_node(graph):
 
 # ---- helpers: starting values, ranges, the gradient table ---------------------------------
 
+def _is_range(given):
+    """Is an input given as (min, max) or (min, max, start)? A list is a vector."""
+    return (isinstance(given, tuple) and len(given) in (2, 3)
+            and all(np.ndim(v) == 0 for v in given))
+
+
 def _start(name, node, given, graph):
     """(starting value, (min, max, step)) for one input."""
     current = node.value if graph.forward_done else None
     bounds = None
-    if isinstance(given, tuple) and len(given) in (2, 3) and all(np.ndim(v) == 0 for v in given):
+    if _is_range(given):
         low, high = (_number(name, v, given) for v in given[:2])
         if not low < high:
             raise ValueError(f"the range for {name} must be (min, max) with min < max, "
