@@ -106,10 +106,15 @@ def agrees(guess, actual):
     return gap <= guess.half_unit * (1 + SLACK) + 1e-300 and not too_coarse(guess, actual)
 
 
+ROUND_OFF = 1e-12
+"""Below this, a gradient is zero up to round-off (x*0.1 + x*0.2 - x*0.3 gives 2.8e-17
+for d/dx): '0.00' says it as well as '0' does."""
+
+
 def too_coarse(guess, actual):
     """Written with fewer decimals than the answer's first significant digit needs: '0'
     or '0.1' cannot say 0.0452 (the right digits would not even show)."""
-    if actual == 0 or guess.digits >= LONG or guess.whole:
+    if abs(actual) < ROUND_OFF or guess.digits >= LONG or guess.whole:
         return False
     return guess.decimals < -math.floor(math.log10(abs(actual)))
 

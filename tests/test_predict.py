@@ -196,3 +196,20 @@ def test_slips_are_replayed_from_the_upstream_backward_began_with():
     assert right.ok
     one_use = bp.check_prediction(g, "x", 6, upstream=2.0, x=3)      # one use of x only
     assert "used 2 times" in one_use.hint
+
+
+@pytest.mark.parametrize("guess", [0, "0", 0.0, "0.0", "0.00"])
+def test_a_gradient_that_is_zero_up_to_round_off_takes_zero_at_any_precision(guess):
+    """d/dx of x*0.1 + x*0.2 - x*0.3 is 0 by hand; floats give 2.8e-17. '0.00' says 0
+    as well as '0' does (before, only the whole-number 0 was RIGHT)."""
+    g = bp.parse("x*0.1 + x*0.2 - x*0.3")
+    g.forward(x=1.0)
+    actual = g.backward()["x"]
+    assert actual != 0 and abs(actual) < 1e-15          # the round-off this is about
+    assert bp.check_prediction(g, "x", guess).ok
+
+
+def test_a_small_true_gradient_still_needs_its_digits():
+    """Round-off is far below any gradient a lesson shows: 0.00 is not 0.0045."""
+    coarse = bp.check_prediction(bp.parse("x * y"), "x", "0.00", x=1, y=0.0045)
+    assert not coarse.ok
