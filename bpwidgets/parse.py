@@ -19,6 +19,16 @@ MAX_PARENS = 64            # nesting depth of ( ) we accept
 AST_RECURSION_LIMIT = 25_000   # lets ast read a sum of 5,000+ terms
 
 
+def _column(expression, item):
+    """Where ``item`` starts on its line, in characters. ast counts UTF-8 bytes, so a name
+    like σ_in (σ is two bytes) would put the caret one place too far right."""
+    offset = getattr(item, "col_offset", None)
+    if offset is None:
+        return None
+    line = expression.splitlines()[getattr(item, "lineno", 1) - 1] if expression else ""
+    return len(line.encode("utf-8")[:offset].decode("utf-8", errors="ignore"))
+
+
 class ParseError(ValueError):
     """An expression the kit will not read; the message says what and where."""
 
@@ -126,12 +136,12 @@ def _children(item, expression):
         arity = ops.OPS[name].arity
         if len(item.args) != arity:
             raise ParseError(f"{name}() takes {arity} argument{'s' * (arity != 1)}, "
-                             f"got {len(item.args)}", expression, item.col_offset)
+                             f"got {len(item.args)}", expression, _column(expression, item))
         return list(item.args)
     if isinstance(item, ast.Name):
         if ops.is_function(item.id):
             raise ParseError(f"{item.id} is a function: call it, as in {item.id}(x)",
-                             expression, item.col_offset)
+                             expression, _column(expression, item))
         return []
     if isinstance(item, ast.Constant):
         _number(item, expression)
@@ -154,7 +164,7 @@ def _build(item, built, names, expression):
             try:
                 names[item.id] = Node(name=check_name(item.id))
             except ValueError as error:
-                raise ParseError(str(error), expression, item.col_offset) from None
+                raise ParseError(str(error), expression, _column(expression, item)) from None
         return names[item.id]
     return constant(item.value)
 
@@ -175,7 +185,8 @@ def _check_float(value, item, expression):
     except OverflowError:          # an int too big to become a float
         finite = False
     if not finite:
-        raise ParseError("this number is too big for a float", expression, item.col_offset)
+        raise ParseError("this number is too big for a float", expression,
+                         _column(expression, item))
 
 
 def _exponent(item, expression):
@@ -188,14 +199,14 @@ def _exponent(item, expression):
         _check_float(item.value, item, expression)
         return sign * item.value
     raise ParseError("the exponent in a ** p must be a number, like 2 or -1",
-                     expression, getattr(item, "col_offset", None))
+                     expression, _column(expression, item))
 
 
 def _refuse(what, item, expression, hint=None):
     message = f"{what} is not allowed in an expression"
     if hint:
         message += f" ({hint})"
-    raise ParseError(message, expression, getattr(item, "col_offset", None))
+    raise ParseError(message, expression, _column(expression, item))
 
 
 def _op_text(op):

@@ -277,3 +277,15 @@ def test_dunder_names_are_only_input_names():
     g = bp.parse("__import__ + 1")             # a plain input name, never looked up
     assert list(g.inputs) == ["__import__"]
     assert g.forward(__import__=1.0) == 2.0
+
+
+@pytest.mark.parametrize("text", ["σ_in * foo(x)", "αβγ + foo(x)", "x * foo(y)"])
+def test_the_caret_points_at_the_spot_after_names_in_other_alphabets(text):
+    """ast counts UTF-8 bytes (σ is two); the message counts characters."""
+    with pytest.raises(bp.ParseError) as info:
+        bp.parse(text)
+    where = text.index("foo")
+    assert info.value.column == where
+    assert f"(column {where + 1})" in str(info.value)
+    caret_line = str(info.value).splitlines()[-1]
+    assert caret_line.index("^") - 4 == where          # under the f of foo
