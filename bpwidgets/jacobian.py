@@ -13,8 +13,10 @@ output entry i gives back row i::
     #        [0., 0., 1.]])        diagonal: relu is elementwise
 
 Jacobians grow as (output size) x (input size), so ``jacobian`` refuses big ones and
-says how much memory they would take. ``compare_relu_jacobian`` measures the lecture's
-example: max(0, x) on a 4096-vector, explicit (128 MiB) against implicit.
+says how much memory they would take; it also refuses one that would take too many
+backward passes to finish in a few seconds (``BACKWARD_BUDGET``).
+``compare_relu_jacobian`` measures the lecture's example: max(0, x) on a 4096-vector,
+explicit (128 MiB) against implicit.
 """
 
 import time
@@ -22,12 +24,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .datasets import whole_number
 from .graph import Graph
 from .ops import OPS
 from .parse import parse
 
 MAX_ENTRIES = 10**7     # 76 MiB of float64: more than any picture needs
 FLOAT64_BYTES = 8
+
+BACKWARD_BUDGET = 10**9
+"""How much work ``jacobian`` may do: backward passes times the work of one pass.
+
+A pass's work is counted in numbers touched: every entry of every node's value, plus
+``PASS_OVERHEAD`` for the pass itself and ``GATE_OVERHEAD`` per gate (the Python
+around the numpy calls). At one to a few nanoseconds a number, the budget is a few
+seconds. A tall output costs one pass per entry, so ``x * c`` with a million-entry
+``c`` (a 1,000,000 x 1 Jacobian, small enough to keep) would take a million passes
+over two million numbers each: hours, for a matrix the rule gives in one pass."""
+PASS_OVERHEAD = 50_000      # about 50 us per backward pass, whatever its size
+GATE_OVERHEAD = 5_000       # about 5 us per gate visited
 
 
 def jacobian(g, wrt="x", max_entries=MAX_ENTRIES, **inputs):
@@ -37,7 +52,8 @@ def jacobian(g, wrt="x", max_entries=MAX_ENTRIES, **inputs):
     backward pass with upstream = one-hot on output entry i, so this costs one backward
     per output entry: fine for pictures, never how training works. Array entries are
     numbered in C order (row by row), as ``np.ravel`` does. Afterwards the graph holds the
-    values at ``inputs`` and the gradients of the last row's backward.
+    values at ``inputs`` and the gradients of the last row's backward (for ``wrt`` and
+    the nodes between it and the output: backward is asked for ``wrt`` only).
 
     >>> jacobian("sum((W @ x) ** 2)", wrt="x", W=[[0.1, 0.5], [-0.3, 0.8]], x=[0.2, 0.4])
     array([[-0.112,  0.636]])
@@ -52,11 +68,12 @@ def jacobian(g, wrt="x", max_entries=MAX_ENTRIES, **inputs):
     out = g.forward(**inputs)
     n_out, n_in = int(np.size(out)), int(np.size(g.inputs[wrt].value))
     check_size(n_out, n_in, max_entries, what=f"the Jacobian d output / d {wrt}")
+    check_work(g, n_out, wrt)
     J = np.zeros((n_out, n_in))
     for i in range(n_out):
         one_hot = np.zeros(np.shape(out))
         one_hot.flat[i] = 1.0
-        grads = g.backward(one_hot)
+        grads = g.backward(one_hot, wrt=[wrt])
         J[i] = np.ravel(grads[wrt])
     return J
 
@@ -72,6 +89,29 @@ def check_size(n_out, n_in, max_entries=MAX_ENTRIES, what="the Jacobian"):
             "Nobody forms it: backward() applies the implicit rule, giving upstream @ J "
             "without building J. Pass max_entries= to raise the limit if you really "
             "want the matrix.")
+
+
+def backward_work(g):
+    """The work of one backward pass through ``g`` after a forward, in numbers touched
+    (see ``BACKWARD_BUDGET``)."""
+    entries = sum(int(np.size(node.value)) for node in g.nodes)
+    return PASS_OVERHEAD + GATE_OVERHEAD * len(g.gates()) + entries
+
+
+def check_work(g, n_out, wrt):
+    """Refuse a Jacobian whose ``n_out`` backward passes would not finish in a few seconds."""
+    per_pass = backward_work(g)
+    work = n_out * per_pass
+    if work > BACKWARD_BUDGET:
+        gate = g.output.gate
+        rule = "" if gate is None else f" (the output's gate: {gate.flow or gate.name})"
+        raise ValueError(
+            f"jacobian(wrt={wrt!r}) would take {n_out:,} backward passes (one per output "
+            f"entry) of about {per_pass:,} numbers each: {work:.3g} in all, over the "
+            f"budget of {BACKWARD_BUDGET:.3g} (BACKWARD_BUDGET, a few seconds' work). "
+            f"Instead, ask for a smaller piece (fewer output entries: slice the inputs), "
+            f"or use the lesson's rule for the op{rule}: one backward pass gives "
+            f"upstream @ J without building J.")
 
 
 def jacobian_bytes(n_out, n_in):
@@ -129,6 +169,8 @@ def compare_relu_jacobian(n=4096, seed=0, repeats=3, max_entries=8192**2):
     answers are checked to be equal. Returns a ``JacobianCost``. This one does allocate
     the matrix (128 MiB at n = 4096), so its limit is higher: 8192 x 8192 (512 MiB).
     """
+    n = whole_number(n, "n (the length of the vector)")
+    repeats = whole_number(repeats, "repeats")
     check_size(n, n, max_entries, what=f"the Jacobian of max(0, x) on {n:,} entries")
     rng = np.random.default_rng(seed)
     x, upstream = rng.standard_normal(n), rng.standard_normal(n)

@@ -264,10 +264,7 @@ class MLP:
 
     def check_X(self, X):
         """X as a float 2-D array of the right width, or a clear error."""
-        try:
-            X = np.array(X, dtype=float)
-        except (TypeError, ValueError):
-            raise TypeError(f"X must be an array of numbers, got {type(X).__name__}") from None
+        X = real_array(X, "X")
         if X.ndim == 1:
             X = X.reshape(1, -1)
         if X.ndim != 2:
@@ -309,6 +306,20 @@ def _check_sizes(sizes):
     return [int(n) for n in sizes]
 
 
+def real_array(value, name):
+    """``value`` as a float array, or a clear error: numbers only, and no complex ones
+    (numpy would drop their imaginary parts with only a warning)."""
+    try:
+        array = np.asarray(value)
+        if array.dtype.kind != "c":
+            return np.array(array, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an array of numbers, got "
+                        f"{type(value).__name__}") from None
+    raise TypeError(f"{name} must hold real numbers, got complex values "
+                    f"(dtype {array.dtype}, shape {array.shape})")
+
+
 def _fmt(value, decimals):
     return np.array2string(np.asarray(value, dtype=float), precision=decimals,
                            suppress_small=True, floatmode="fixed", separator=", ")
@@ -317,25 +328,49 @@ def _fmt(value, decimals):
 # ---- training ----------------------------------------------------------------------
 
 def one_hot(y, n_classes):
-    """Labels (N,) -> rows (N, n_classes) with a single 1 at each label."""
+    """Labels (N,) -> rows (N, n_classes) with a single 1 at each label.
+
+    >>> one_hot([0, 2], 3)
+    array([[1., 0., 0.],
+           [0., 0., 1.]])
+    """
+    n_classes = whole_number(n_classes, "n_classes")
+    if np.ndim(y) != 1:
+        raise ValueError(f"one_hot needs a 1-D list of labels, got shape {np.shape(y)}")
+    y = check_labels(y, len(y), n_classes)
     Y = np.zeros((len(y), n_classes))
     Y[np.arange(len(y)), y] = 1.0
     return Y
 
 
-def check_labels(y, n, n_classes):
-    """y as an int array (n,) of labels 0..n_classes-1, or a clear error."""
+def check_labels(y, n, n_classes=None):
+    """y as an int array (n,) of labels 0..n_classes-1, or a clear error.
+
+    ``n_classes=None``: any labels 0, 1, 2, ... (for callers that count the classes)."""
     y = np.asarray(y)
     if y.shape != (n,):
         raise ValueError(f"y must hold one label per row of X: shape ({n},), got {y.shape}")
     if not np.issubdtype(y.dtype, np.integer):
-        if not (np.issubdtype(y.dtype, np.floating) and np.all(y == np.round(y))):
+        if not (np.issubdtype(y.dtype, np.floating) and np.all(np.isfinite(y))
+                and np.all(y == np.round(y))):
             raise ValueError(f"y must hold whole-number class labels, got dtype {y.dtype}")
         y = y.astype(int)
-    if n and (y.min() < 0 or y.max() >= n_classes):
-        raise ValueError(f"labels must be 0..{n_classes - 1} (one per output score), "
-                         f"got labels from {y.min()} to {y.max()}")
+    if n and (y.min() < 0 or (n_classes is not None and y.max() >= n_classes)):
+        expected = "0, 1, 2, ... (one per class)" if n_classes is None else \
+            f"0..{n_classes - 1} (one per output score)"
+        raise ValueError(f"labels must be {expected}, got labels from {y.min()} to {y.max()}")
     return y
+
+
+DIVERGED_LOSS = 1e100
+"""A loss above this stops ``fit`` as NaN and inf do: "training diverged". The softmax
+loss starts near log(classes) and working gradient descent brings it down; a loss this
+big means the weights are blowing up (inf is a few steps away)."""
+
+DIVERGED_GROWTH = 1e6
+"""...and so does a loss a million times its first epoch's (or 1, if that was smaller).
+Too big a learning rate can make the loss jump a few thousandfold and still come back
+down (measured on the toy data sets); a millionfold is runaway weights."""
 
 
 def fit(model, X, y, epochs=1000, lr=1.0, seed=0, reg=0.0, batch_size=None, callback=None):
@@ -351,7 +386,9 @@ def fit(model, X, y, epochs=1000, lr=1.0, seed=0, reg=0.0, batch_size=None, call
     Returns ``{"loss": [...], "accuracy": [...]}``, one entry per epoch, measured on
     the forward passes of that epoch (before its updates). ``callback(epoch, history)``
     runs after every epoch; return ``False`` from it to stop early.
-    ``model.gradients`` keeps the last step's gradients.
+    ``model.gradients`` keeps the last step's gradients. A loss that turns NaN or inf,
+    or grows past ``DIVERGED_LOSS`` or ``DIVERGED_GROWTH`` times its first epoch's,
+    stops training with a FloatingPointError that suggests a smaller learning rate.
     """
     X, y, Y = _training_data(model, X, y)
     epochs = whole_number(epochs, "epochs", least=0)
@@ -380,11 +417,28 @@ def fit(model, X, y, epochs=1000, lr=1.0, seed=0, reg=0.0, batch_size=None, call
             for name in params:
                 params[name] -= lr * grads[name]
         model.gradients = {name: grads[name] for name in params}
-        history["loss"].append(float(np.sum(losses) / len(X)))
+        loss = float(np.sum(losses) / len(X))
+        _check_growth(loss, history["loss"][0] if history["loss"] else loss, epoch, lr,
+                      float(reg))
+        history["loss"].append(loss)
         history["accuracy"].append(correct / len(X))
         if callback is not None and callback(epoch, history) is False:
             break
     return history
+
+
+def _check_growth(loss, first, epoch, lr, reg):
+    """Stop a run whose loss blows up (see ``DIVERGED_LOSS``), with a hint."""
+    if loss <= DIVERGED_LOSS and loss <= DIVERGED_GROWTH * max(first, 1.0):
+        return
+    hint = ""
+    if reg and lr * reg > 2:         # the penalty's own step: W -= lr * reg * W
+        hint = (f"; the L2 penalty alone multiplies the weights by 1 - lr * reg = "
+                f"{1 - lr * reg:g} each step, so they grow whatever the data: keep "
+                f"lr * reg below 2")
+    raise FloatingPointError(
+        f"training diverged at epoch {epoch} with lr={lr:g}: the loss grew from "
+        f"{first:.3g} to {loss:.3g}; try a smaller learning rate{hint}")
 
 
 def loss_and_gradients(model, X, y, reg=0.0):
@@ -409,14 +463,22 @@ def _training_data(model, X, y):
     if n_classes < 2:
         raise ValueError("training uses a softmax over the output scores, so the last layer "
                          f"needs one score per class (at least 2); this model has {n_classes}")
-    X = model.check_X(X)
+    X = check_rows(model.check_X(X), "training")
     y = check_labels(y, len(X), n_classes)
     return X, y, one_hot(y, n_classes)
 
 
+def check_rows(X, what):
+    """X, if it has at least one row; else a clear error."""
+    if len(X) == 0:
+        raise ValueError(f"X has no rows (shape {X.shape}): {what} needs at least one "
+                         f"example")
+    return X
+
+
 def accuracy(model, X, y):
     """The fraction of rows of X whose predicted class is y."""
-    X = model.check_X(X)
+    X = check_rows(model.check_X(X), "accuracy")
     y = check_labels(y, len(X), max(model.sizes[-1], 2))
     return float(np.mean(model.predict(X) == y))
 
@@ -613,9 +675,13 @@ def fit_each(X, y, settings, epochs=1000, lr=1.0, activation="relu", seed=0):
         [round(r.train_accuracy, 2) for r in runs]
     """
     labelled = _labelled_settings(settings)
-    X = np.asarray(X, dtype=float)
-    n_classes = max(int(np.max(y)) + 1 if np.size(y) else 2, 2)
-    n_inputs = X.shape[1] if X.ndim == 2 else 1
+    X = real_array(X, "X")
+    if X.ndim != 2:
+        raise ValueError(f"X must be a batch of rows (N, features), got an array of shape "
+                         f"{X.shape}")
+    y = check_labels(y, len(X))                  # the nets get one score per class seen
+    n_classes = max(int(y.max()) + 1 if y.size else 2, 2)
+    n_inputs = X.shape[1]
     trained, runs = {}, []
     for label, (hidden, reg) in labelled:
         if (hidden, reg) not in trained:

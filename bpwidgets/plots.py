@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle
 from matplotlib.ticker import MaxNLocator, NullLocator
 
+from .datasets import whole_number
 from .jacobian import JacobianCost, format_bytes, jacobian_bytes
 
 
@@ -28,7 +29,8 @@ def jacobian_heatmap(J, title=None, wrt=None, annotate=None, figsize=None):
 
     >>> fig = jacobian_heatmap(jacobian("relu(x)", wrt="x", x=[1.0, -2.0, 3.0]), wrt="x")
     """
-    J = np.asarray(J, dtype=float)
+    from . import nn
+    J = nn.real_array(J, "J")
     if J.ndim != 2:
         raise ValueError(f"jacobian_heatmap needs a 2-D array (output size x input size), "
                          f"got shape {J.shape}")
@@ -136,7 +138,12 @@ def activation_gallery(names=None, x_range=(-5.0, 5.0)):
     Maxout is drawn with fixed pieces max(x, -0.5 x) (see ``nn.MAXOUT_PIECES``).
     """
     from . import nn
+    if isinstance(names, str):           # one name: a gallery of one
+        names = [names]
     names = list(nn.ACTIVATIONS) if names is None else [nn.get_activation(n).name for n in names]
+    if not names:
+        raise ValueError("activation_gallery needs at least one activation name, got none; "
+                         "choose from " + ", ".join(map(repr, nn.ACTIVATIONS)))
     order = ["sigmoid", "tanh", "relu", "leaky_relu", "maxout", "elu"]
     names = sorted(names, key=lambda n: order.index(n) if n in order else len(order))
     cols = min(3, len(names))
@@ -258,6 +265,9 @@ def _plural(count, word, words=None):
 
 def loss_curve(history, ax=None):
     """Loss per epoch (left axis) and training accuracy in % (right axis)."""
+    if not isinstance(history, dict):
+        raise TypeError(f"history must be the dict fit() returns, {{'loss': [...], "
+                        f"'accuracy': [...]}}, got {type(history).__name__}")
     losses, accs = history.get("loss", []), history.get("accuracy", [])
     if ax is None:
         fig = Figure(figsize=(5.0, 3.4), layout="constrained")
@@ -278,13 +288,34 @@ def loss_curve(history, ax=None):
     return ax.figure
 
 
+MAX_RESOLUTION = 500
+"""decision_boundary's largest grid: 500 x 500 points through a 200-neuron net take about
+three seconds; the default 150 looks as smooth at the size the pictures are drawn."""
+
+
 def decision_boundary(model, X, y, resolution=150, ax=None):
-    """The plane colored by the class the model predicts, with the data points on top."""
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y)
+    """The plane colored by the class the model predicts, with the data points on top.
+
+    ``resolution``: grid points per side, from 2 to ``MAX_RESOLUTION``. ``y`` holds one
+    label per row of X, each one of the model's classes.
+    """
+    from . import nn
+    if not isinstance(model, nn.MLP):
+        raise TypeError(f"decision_boundary needs a trained nn.MLP, got {type(model).__name__}")
+    if model.sizes[0] != 2:
+        raise ValueError(f"decision_boundary draws the plane: the model must take 2 inputs, "
+                         f"but this one takes {model.sizes[0]} (sizes {model.sizes})")
+    X = nn.real_array(X, "X")
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"decision_boundary draws 2-D data: X must have shape (N, 2), "
                          f"got {X.shape}")
+    nn.check_rows(X, "decision_boundary")
+    y = nn.check_labels(y, len(X), max(model.sizes[-1], 2))
+    resolution = whole_number(resolution, "resolution", least=2)
+    if resolution > MAX_RESOLUTION:
+        raise ValueError(f"resolution={resolution} would predict {resolution ** 2:,} grid "
+                         f"points; at most {MAX_RESOLUTION} (MAX_RESOLUTION) per side, "
+                         f"the default 150 is smooth enough")
     if ax is None:
         fig = Figure(figsize=(4.2, 4.0), layout="constrained")
         ax = fig.add_subplot()
@@ -294,7 +325,7 @@ def decision_boundary(model, X, y, resolution=150, ax=None):
     gy = np.linspace(low[1] - pad[1], high[1] + pad[1], resolution)
     grid = np.column_stack([a.ravel() for a in np.meshgrid(gx, gy)])
     classes = model.predict(grid).reshape(resolution, resolution)
-    n_classes = max(int(y.max()) + 1 if y.size else 1, model.sizes[-1])
+    n_classes = max(model.sizes[-1], 2)        # y was checked against these
     colors = ListedColormap([CLASS_COLORS[c % len(CLASS_COLORS)] for c in range(n_classes)])
     ax.imshow(classes, origin="lower", extent=(gx[0], gx[-1], gy[0], gy[-1]), cmap=colors,
               vmin=-0.5, vmax=n_classes - 0.5, alpha=0.25, interpolation="nearest",
@@ -303,7 +334,7 @@ def decision_boundary(model, X, y, resolution=150, ax=None):
                edgecolors="black", linewidths=0.4)
     ax.set_xlim(gx[0], gx[-1])
     ax.set_ylim(gy[0], gy[-1])
-    accuracy = float(np.mean(model.predict(X) == y)) if len(X) else 0.0
+    accuracy = float(np.mean(model.predict(X) == y))
     ax.set_title(f"decision regions: {100 * accuracy:.1f}% of points right", fontsize=10)
     return ax.figure
 
@@ -330,7 +361,7 @@ def decision_boundaries(runs, X, y, ncols=3, row_titles=None, resolution=100):
     runs = list(runs)
     if not runs:
         raise ValueError("decision_boundaries needs at least one run from nn.fit_each")
-    ncols = min(ncols, len(runs))
+    ncols = min(whole_number(ncols, "ncols (panels to a row)"), len(runs))
     nrows = -(-len(runs) // ncols)
     if row_titles is not None and len(row_titles) != nrows:
         raise ValueError(f"{len(runs)} runs, {ncols} to a row, make {nrows} rows, but "
@@ -357,7 +388,13 @@ def decision_boundaries(runs, X, y, ncols=3, row_titles=None, resolution=100):
 
 def gradient_heatmap(grad, name):
     """One parameter's gradient (e.g. dL/dW1) as a heatmap, with its size in the title."""
-    g = np.atleast_2d(np.asarray(grad, dtype=float))
+    from . import nn
+    grad = nn.real_array(grad, f"the gradient of {name}")
+    if grad.ndim > 2 or grad.size == 0:
+        raise ValueError(f"gradient_heatmap draws one parameter's gradient, a 1-D or 2-D "
+                         f"array with entries (a bias or a weight matrix); the gradient of "
+                         f"{name} has shape {grad.shape}")
+    g = np.atleast_2d(grad)
     transposed = g.shape[0] > g.shape[1]
     if transposed:
         g = g.T          # wide rather than tall: fits beside the controls

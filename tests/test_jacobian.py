@@ -5,6 +5,8 @@ formulas (2 q x^T, 2 W^T q), and Jacobians built column by column from centered
 differences of the forward pass alone.
 """
 
+import importlib
+
 import numpy as np
 import pytest
 
@@ -165,6 +167,47 @@ def test_jacobian_refuses_a_huge_matrix_and_says_what_it_would_cost():
         bp.jacobian(g, wrt="x", max_entries=8, x=[1.0, -1.0, 2.0])
 
 
+def test_jacobian_asks_backward_for_wrt_only():
+    g = bp.parse("x * c")
+    J = bp.jacobian(g, wrt="x", x=2.0, c=[1.0, -2.0, 3.0])
+    np.testing.assert_array_equal(J, [[1.0], [-2.0], [3.0]])
+    assert g.inputs["x"].grad == 3.0            # the last row's backward: upstream e_2
+    assert g.inputs["c"].grad is None           # never asked for: not computed
+
+
+JACOBIAN_MODULE = importlib.import_module("bpwidgets.jacobian")   # bp.jacobian: the function
+
+
+def test_jacobian_refuses_more_backward_passes_than_its_budget(monkeypatch):
+    # relu on 10 entries: 10 passes, each 50,000 (the pass) + 5,000 (one gate) + 20
+    # (the values of x and of relu(x)) = 55,020 numbers: 550,200 in all
+    g = bp.parse("relu(x)")
+    monkeypatch.setattr(JACOBIAN_MODULE, "BACKWARD_BUDGET", 550_199)
+    with pytest.raises(ValueError) as caught:
+        bp.jacobian(g, wrt="x", x=np.ones(10))
+    message = str(caught.value)
+    assert "10 backward passes (one per output entry) of about 55,020 numbers each" in message
+    assert "5.5e+05 in all, over the budget of 5.5e+05" in message
+    assert "smaller piece" in message and "relu routes" in message
+    monkeypatch.setattr(JACOBIAN_MODULE, "BACKWARD_BUDGET", 550_200)
+    np.testing.assert_array_equal(bp.jacobian(g, wrt="x", x=np.ones(10)), np.eye(10))
+
+
+def test_jacobian_refuses_tall_outputs_it_could_store_but_not_compute_in_time():
+    # Both Jacobians fit under max_entries (10**6 entries each), but each would take a
+    # backward pass per output entry over a million-number graph: refused before any.
+    with pytest.raises(ValueError) as caught:
+        bp.jacobian("x * c", wrt="x", x=1.0, c=np.ones(10**6))
+    message = str(caught.value)
+    assert "1,000,000 backward passes" in message and "BACKWARD_BUDGET" in message
+    assert "mul swaps" in message and "upstream @ J without building J" in message
+    with pytest.raises(ValueError) as caught:
+        bp.jacobian("W @ x", wrt="x", W=np.ones((20_000, 50)), x=np.ones(50))
+    message = str(caught.value)
+    assert "20,000 backward passes" in message
+    assert "matmul: dA = up @ B.T, dB = A.T @ up" in message
+
+
 def test_jacobian_names_a_wrong_input():
     with pytest.raises(ValueError, match="no input 'y'; its inputs are W, x"):
         bp.jacobian("W @ x", wrt="y", W=W_LECTURE, x=X_LECTURE)
@@ -245,6 +288,18 @@ def test_memory_of_the_minibatch_jacobian_is_computed_not_allocated():
     assert bp.format_bytes(nbytes) == "1.22 TiB"
     with pytest.raises(ValueError, match="1.22 TiB"):
         bp.compare_relu_jacobian(409_600)
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    (dict(n=-1), "n (the length of the vector) must be a whole number >= 1, got -1"),
+    (dict(n=1.5), "n (the length of the vector) must be a whole number >= 1, got 1.5"),
+    (dict(n=0), "n (the length of the vector) must be a whole number >= 1, got 0"),
+    (dict(n=8, repeats=0), "repeats must be a whole number >= 1, got 0"),
+])
+def test_compare_relu_jacobian_names_a_bad_argument(kwargs, words):
+    with pytest.raises(ValueError) as caught:
+        bp.compare_relu_jacobian(**kwargs)
+    assert str(caught.value) == words
 
 
 @pytest.mark.parametrize("nbytes, text", [

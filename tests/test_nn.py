@@ -303,6 +303,61 @@ def test_divergence_is_reported_with_a_hint():
         nn.fit(nn.MLP([2, 8, 3], activation="relu"), X, y, epochs=50, lr=1e200)
 
 
+def test_a_loss_that_blows_up_is_divergence_too():
+    X, y = datasets.spiral(n_per_class=20, seed=0)
+    # lr * reg = 1000: the penalty's own step multiplies the weights by -999; the loss
+    # stays finite for dozens of epochs (it reached 2e299) while the weights explode
+    with pytest.raises(FloatingPointError) as caught:
+        nn.fit(nn.MLP([2, 10, 3], activation="relu"), X, y, epochs=50, lr=1e3, reg=1.0)
+    message = str(caught.value)
+    assert message.startswith("training diverged at epoch ") and "with lr=1000" in message
+    assert "try a smaller learning rate" in message
+    assert "1 - lr * reg = -999" in message and "keep lr * reg below 2" in message
+    # no reg: a loss a million times its first epoch's (1.06 -> 4e9 in one step)
+    with pytest.raises(FloatingPointError, match=r"from 1\.06 to .*smaller learning rate$"):
+        nn.fit(nn.MLP([2, 10, 3], activation="relu"), X, y, epochs=20, lr=1e6)
+    # a learning rate big enough to make the loss jump sixtyfold (before it comes back
+    # down) is not stopped: only runaway losses are
+    history = nn.fit(nn.MLP([2, 20, 3], activation="tanh"), X, y, epochs=200, lr=10.0)
+    assert max(history["loss"]) > 20 * history["loss"][0]
+    assert history["loss"][-1] < max(history["loss"])
+
+
+def test_training_needs_rows():
+    model = nn.MLP([2, 3, 3])
+    for call in (lambda: nn.fit(model, np.zeros((0, 2)), np.zeros(0, dtype=int), epochs=2),
+                 lambda: nn.accuracy(model, np.zeros((0, 2)), []),
+                 lambda: nn.loss_and_gradients(model, np.zeros((0, 2)), [])):
+        with pytest.raises(ValueError) as caught:
+            call()
+        assert str(caught.value).startswith("X has no rows (shape (0, 2)): ")
+
+
+def test_complex_X_is_refused_not_cast():
+    X, y = datasets.spiral(n_per_class=5, seed=0)
+    model = nn.MLP([2, 4, 3])
+    words = r"X must hold real numbers, got complex values \(dtype complex128, shape \(15, 2\)\)"
+    for call in (lambda: nn.fit(model, X + 1j, y, epochs=1),
+                 lambda: model.forward(X + 0j),
+                 lambda: nn.fit_each(X + 1j, y, [(3, 0.0)], epochs=1)):
+        with pytest.raises(TypeError, match=words):
+            call()
+
+
+@pytest.mark.parametrize("labels, words", [
+    ([0, -1], "labels must be 0..2 (one per output score), got labels from -1 to 0"),
+    ([0, 3], "labels must be 0..2 (one per output score), got labels from 0 to 3"),
+    ([0.0, 1.5], "y must hold whole-number class labels, got dtype float64"),
+    (np.array(["0", "1"]), "y must hold whole-number class labels, got dtype <U1"),
+    ([[0, 1]], "one_hot needs a 1-D list of labels, got shape (1, 2)"),
+])
+def test_one_hot_checks_its_labels(labels, words):
+    with pytest.raises(ValueError) as caught:
+        nn.one_hot(labels, 3)
+    assert str(caught.value) == words
+    np.testing.assert_array_equal(nn.one_hot([2, 0], 3), [[0, 0, 1], [1, 0, 0]])
+
+
 # ---- checking counts (lesson 06's exercise) --------------------------------------------
 
 @pytest.mark.parametrize("sizes, activation, expected", [
@@ -435,6 +490,23 @@ def test_fit_each_takes_labels_and_names_bad_settings():
                             ([(3, -1)], "reg (the L2 strength) must be a number >= 0")]:
         with pytest.raises(ValueError, match=re.escape(words)):
             nn.fit_each(X, y, settings, epochs=1)
+
+
+def test_fit_each_checks_labels_and_X_as_fit_does():
+    X, y = SMALL
+    for labels in (y.astype(str), y + 0.5, np.where(y == 0, np.nan, y)):
+        with pytest.raises(ValueError) as from_fit:
+            nn.fit(nn.MLP([2, 3, 3]), X, labels, epochs=1)
+        with pytest.raises(ValueError) as from_fit_each:
+            nn.fit_each(X, labels, [(3, 0.0)], epochs=1)
+        assert str(from_fit_each.value) == str(from_fit.value)
+        assert "whole-number class labels" in str(from_fit.value)
+    with pytest.raises(ValueError, match=r"labels must be 0, 1, 2, \.\.\. \(one per class\), "
+                                         r"got labels from -1 to 1"):
+        nn.fit_each(X, y - 1, [(3, 0.0)], epochs=1)
+    with pytest.raises(ValueError, match=r"X must be a batch of rows \(N, features\), got an "
+                                         r"array of shape \(60,\)"):
+        nn.fit_each(X[:, 0], y, [(3, 0.0)], epochs=1)
 
 
 RANKED = {"A": (8, 0.001), "B": (8, 0.3), "C": (1, 0.001)}

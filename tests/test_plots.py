@@ -56,3 +56,68 @@ def test_network_diagram_can_leave_the_counting_to_the_student():
     drawn = plots.network_diagram([3, 4, 4, 1], counts=False).axes[0]
     assert len(drawn.patches) == 3 + 4 + 4 + 1
     assert len(drawn.lines) == 3 * 4 + 4 * 4 + 4 * 1         # one line per weight
+
+
+# ---- bad arguments: named, with what was expected -------------------------------------
+
+@pytest.fixture(scope="module")
+def model():
+    return nn.MLP([2, 6, 3], activation="relu", seed=0)
+
+
+@pytest.mark.parametrize("change, error, words", [
+    (dict(y=Y[:5]), ValueError, "y must hold one label per row of X: shape (45,), got (5,)"),
+    (dict(y=Y * 5), ValueError, "labels must be 0..2 (one per output score), got labels "
+                                "from 0 to 10"),
+    (dict(y=Y + 0.5), ValueError, "y must hold whole-number class labels, got dtype float64"),
+    (dict(resolution=0), ValueError, "resolution must be a whole number >= 2, got 0"),
+    (dict(resolution=2.5), ValueError, "resolution must be a whole number >= 2, got 2.5"),
+    (dict(resolution=5000), ValueError, "resolution=5000 would predict 25,000,000 grid "
+                                        "points; at most 500 (MAX_RESOLUTION) per side"),
+    (dict(X=np.zeros((0, 2)), y=[]), ValueError, "X has no rows (shape (0, 2)): "
+                                                 "decision_boundary needs at least one"),
+    (dict(X="points"), TypeError, "X must be an array of numbers, got str"),
+    (dict(model=nn.MLP([3, 4, 3])), ValueError, "the model must take 2 inputs, but this one "
+                                                "takes 3 (sizes [3, 4, 3])"),
+    (dict(model="net"), TypeError, "decision_boundary needs a trained nn.MLP, got str"),
+])
+def test_decision_boundary_names_bad_arguments(model, change, error, words):
+    args = dict(model=model, X=X, y=Y, resolution=10)
+    args.update(change)
+    with pytest.raises(error) as caught:
+        plots.decision_boundary(**args)
+    assert words in str(caught.value)
+
+
+def test_decision_boundaries_need_a_whole_number_of_columns(runs):
+    for ncols in (0, -1, 1.5):
+        with pytest.raises(ValueError, match=rf"ncols \(panels to a row\) must be a whole "
+                                             rf"number >= 1, got {ncols}"):
+            plots.decision_boundaries(runs, X, Y, ncols=ncols)
+
+
+def test_activation_gallery_needs_a_name():
+    with pytest.raises(ValueError, match="at least one activation name, got none; choose "
+                                         "from 'sigmoid', 'tanh'"):
+        plots.activation_gallery([])
+    one = plots.activation_gallery("relu")          # a single name: a gallery of one
+    assert [ax.get_title() for ax in one.axes] == ["ReLU: max(0, x)"]
+
+
+def test_gradient_heatmap_draws_one_parameter_only():
+    with pytest.raises(ValueError) as caught:
+        plots.gradient_heatmap(np.ones((2, 3, 4)), "T")
+    assert str(caught.value) == ("gradient_heatmap draws one parameter's gradient, a 1-D or "
+                                 "2-D array with entries (a bias or a weight matrix); the "
+                                 "gradient of T has shape (2, 3, 4)")
+    with pytest.raises(ValueError, match=r"the gradient of b1 has shape \(0,\)"):
+        plots.gradient_heatmap(np.ones(0), "b1")
+    with pytest.raises(TypeError, match="the gradient of W1 must be an array of numbers"):
+        plots.gradient_heatmap("big", "W1")
+
+
+def test_pictures_name_inputs_that_are_not_numbers():
+    with pytest.raises(TypeError, match="J must be an array of numbers, got str"):
+        plots.jacobian_heatmap("J")
+    with pytest.raises(TypeError, match=r"history must be the dict fit\(\) returns, .* got list"):
+        plots.loss_curve([1.0, 0.5])

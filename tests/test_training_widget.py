@@ -117,6 +117,19 @@ def test_bad_arguments_are_named():
         TrainingView(lr=0.0)
 
 
+def test_whole_number_arguments_are_not_rounded():
+    for kwargs, words in [(dict(width=2.5), "width (hidden units) must be a whole number >= 1, "
+                                            "got 2.5"),
+                          (dict(chunk=2.5), "chunk (epochs per step) must be a whole number "
+                                            ">= 1, got 2.5"),
+                          (dict(run_epochs=0), "run_epochs must be a whole number >= 1, got 0"),
+                          (dict(lr="1"), "lr (the learning rate) must be between 0.001 and 10, "
+                                         "got '1'")]:
+        with pytest.raises(ValueError) as caught:
+            TrainingView(**kwargs)
+        assert str(caught.value) == words
+
+
 # ---- the activation explorer -----------------------------------------------------------
 
 def test_activation_explorer_shows_value_and_local_gradient():

@@ -20,6 +20,7 @@ import threading
 import ipywidgets as widgets
 
 from .. import datasets, nn, plots
+from ..graph import is_number
 from .guard import Guarded, error_html
 
 
@@ -45,12 +46,14 @@ class TrainingView(widgets.VBox, _Guarded):
             raise ValueError(f"unknown data set {dataset!r}; choose one of "
                              + ", ".join(map(repr, datasets.DATASETS)))
         nn.get_activation(activation)
+        width = datasets.whole_number(width, "width (hidden units)")
         if not 1 <= width <= 200:
             raise ValueError(f"width (hidden units) must be between 1 and 200, got {width!r}")
-        if not 1e-3 <= lr <= 10:
+        if not (is_number(lr) and 1e-3 <= lr <= 10):
             raise ValueError(f"lr (the learning rate) must be between 0.001 and 10, got {lr!r}")
         self.reg, self.seed, self.n_per_class = float(reg), seed, n_per_class
-        self.chunk, self.run_epochs = int(chunk), int(run_epochs)
+        self.chunk = datasets.whole_number(chunk, "chunk (epochs per step)")
+        self.run_epochs = datasets.whole_number(run_epochs, "run_epochs")
         self.history = {"loss": [], "accuracy": []}
         self._lock = threading.RLock()
         self._stop = threading.Event()
