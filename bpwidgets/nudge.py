@@ -13,6 +13,7 @@ large h on a curve, or when the nudge crosses a kink (relu at 0, a max tie)::
 Core module: numpy only.
 """
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,8 +72,7 @@ def nudge(graph, name, h, entry=None, **inputs):
     if name not in graph.inputs:
         raise ValueError(f"nudge: {name!r} is not an input of the graph (its inputs are "
                          f"{', '.join(graph.inputs) or 'none'})")
-    if not np.isscalar(h) or not np.isfinite(h) or h == 0:
-        raise ValueError(f"nudge: h must be a nonzero finite number, got {h!r}")
+    h = _step(h)
     if inputs:
         start = dict(inputs)
     elif graph.forward_done:
@@ -83,34 +83,57 @@ def nudge(graph, name, h, entry=None, **inputs):
     if np.ndim(before) != 0:
         raise ValueError(f"nudge compares one output number; this graph's output has shape "
                          f"{np.shape(before)}")
-    grad = _entry(graph.backward()[name], entry, name)
+    value = np.array(graph.inputs[name].value, dtype=float)    # as forward read it
+    index = _index(entry, name, value.shape)
+    grad = np.asarray(graph.backward()[name])[index]
     moved = dict(start)
-    value = np.array(start[name], dtype=float)
-    if entry is None and value.ndim:
-        raise ValueError(f"nudge: input {name!r} is an array of shape {value.shape}: say which "
-                         "entry to nudge, e.g. entry=(0, 1)")
-    if entry is None:
-        moved[name] = float(value) + h
-    else:
-        value[entry] += h
-        moved[name] = value
+    value[index] += h
+    moved[name] = value if value.ndim else float(value)
     try:
         after = graph.forward(**moved)
     finally:
         graph.forward(**start)
         graph.backward()
-    label = name if entry is None else f"{name}[{','.join(map(str, np.atleast_1d(entry)))}]"
-    return Nudge(label, float(h), float(before), float(after), float(grad))
+    label = name if index == () else f"{name}[{','.join(map(str, index))}]"
+    return Nudge(label, h, float(before), float(after), float(grad))
 
 
-def _entry(grad, entry, name):
+def _step(h):
+    """h as a float: a real, finite, nonzero number (a string, bool or complex is refused)."""
+    if not isinstance(h, numbers.Real) or isinstance(h, (bool, np.bool_)):
+        raise ValueError(f"nudge: h must be a real number like 0.1, got "
+                         f"{type(h).__name__} {h!r}")
+    if not np.isfinite(h) or h == 0:
+        raise ValueError(f"nudge: h must be a nonzero finite number, got {h!r}")
+    return float(h)
+
+
+def _index(entry, name, shape):
+    """``entry`` as an index tuple into an input of ``shape``: () for a number, an int or a
+    1-tuple for a vector, (row, column) for a matrix. Refuse anything else, saying which."""
+    if not shape:
+        if entry is None or (isinstance(entry, tuple) and entry == ()):
+            return ()
+        raise ValueError(f"nudge: input {name!r} is a number, not an array: leave out "
+                         f"entry (got entry={entry!r})")
+    example = "1" if len(shape) == 1 else f"({', '.join(['0'] * (len(shape) - 1))}, 1)"
     if entry is None:
-        return grad
-    try:
-        return np.asarray(grad)[entry]
-    except (IndexError, TypeError):
+        raise ValueError(f"nudge: input {name!r} is an array of shape {shape}: say which "
+                         f"entry to nudge, e.g. entry={example}")
+    index = (entry,) if len(shape) == 1 and _integer(entry) else entry
+    if not (isinstance(index, tuple) and len(index) == len(shape)
+            and all(_integer(i) for i in index)):
+        raise ValueError(f"nudge: entry must be an index {'' if len(shape) == 1 else 'tuple '}"
+                         f"like {example} for input {name!r} of shape {shape}, got {entry!r}")
+    if not all(-n <= i < n for i, n in zip(index, shape)):
         raise ValueError(f"nudge: entry {entry!r} is not an entry of {name!r}, whose shape is "
-                         f"{np.shape(grad)}") from None
+                         f"{shape}")
+    return tuple(int(i) for i in index)
+
+
+def _integer(i):
+    """Is ``i`` a whole-number index (an int or numpy integer, not a bool)?"""
+    return isinstance(i, numbers.Integral) and not isinstance(i, (bool, np.bool_))
 
 
 def _number(x):

@@ -387,3 +387,214 @@ def test_a_callers_missing_input_is_an_error_even_with_a_learners_gate():
 def test_the_ignored_upstream_verdict_says_so_first():
     check = bp.gradcheck(IgnoresUpstream(), 3.0, -4.0)
     assert check.verdict.startswith("FAIL: IgnoresUpstream gate: backward ignores its upstream")
+
+
+# ---- a gate in use, a random forward, a domain edge, kinks, big inputs, bad settings --
+
+class CachedMultiply(bp.Gate):
+    """A right multiply gate that keeps its inputs in a dict it fills in place."""
+    def __init__(self):
+        self.cache = {}
+
+    def forward(self, a, b):
+        self.cache["a"], self.cache["b"] = a, b
+        return a * b
+
+    def backward(self, upstream):
+        return upstream * self.cache["b"], upstream * self.cache["a"]
+
+
+@pytest.mark.parametrize("gate_class", [RightMultiply, CachedMultiply])
+def test_gradcheck_leaves_the_cache_of_a_gate_in_a_graph_alone(gate_class):
+    x, y = bp.inputs("x y")
+    gate = gate_class()
+    g = bp.Graph(gate(x, y) + x)
+    g.forward(x=3.0, y=4.0)
+    assert bp.gradcheck(gate, 10.0, 20.0).ok
+    # d(xy + x)/dx = y + 1 = 5 and d(xy + x)/dy = x = 3, at x = 3, y = 4: not at 10, 20
+    assert g.backward() == {"x": 5.0, "y": 3.0}
+
+
+class Dropout(bp.Gate):
+    """A right dropout gate that draws a new mask on every forward (seeded, for the test)."""
+    def __init__(self):
+        self.rng = np.random.default_rng(1)
+
+    def forward(self, x):
+        self.mask = (self.rng.random(np.shape(x)) < 0.5) / 0.5
+        return x * self.mask
+
+    def backward(self, upstream):
+        return (upstream * self.mask,)
+
+
+class FixedMaskDropout(Dropout):
+    """The same gate with its mask drawn once, outside forward."""
+    def __init__(self, mask):
+        self.mask = mask
+
+    def forward(self, x):
+        return x * self.mask
+
+
+def test_a_forward_that_draws_a_new_mask_each_run_is_not_judged_by_its_numbers():
+    x = np.linspace(-1.0, 1.0, 6)
+    for args in ((x,), (1.5,)):
+        check = bp.gradcheck(Dropout(), *args)
+        assert not check.ok
+        assert check.verdict.startswith("FAIL: Dropout gate: forward is not deterministic")
+        assert "numerical gradient means nothing" in check.verdict
+        assert "upstream" not in check.verdict       # the backward is right: no hint about it
+    mask = np.array([2.0, 0.0, 2.0, 2.0, 0.0, 0.0])
+    assert bp.gradcheck(FixedMaskDropout(mask), x).ok
+    v = bp.inputs("v")
+    fixed = bp.gradcheck(bp.Graph(bp.sum(FixedMaskDropout(mask)(v))), v=x)
+    assert fixed.ok, fixed.verdict
+    np.testing.assert_allclose(fixed.numerical["v"], mask, rtol=1e-9)   # d sum(v * mask) / dv
+
+
+class Sqrt(bp.Gate):
+    def forward(self, a):
+        self.out = np.sqrt(a)
+        return self.out
+
+    def backward(self, upstream):
+        return (upstream * 0.5 / self.out,)
+
+
+def test_a_point_within_h_of_the_domain_edge_is_explained_not_blamed_on_an_input():
+    # log and sqrt are defined at 1e-6, but the numerical gradient also needs f at
+    # 1e-6 - h = -9e-06, where they are not
+    for target, args, kwargs, where in ((bp.parse("log(x)"), (), {"x": 1e-6}, "x"),
+                                        (bp.parse("x ** 0.5"), (), {"x": 1e-6}, "x"),
+                                        (Sqrt(), (1e-6,), {}, "a")):
+        with pytest.raises(ValueError, match=rf"(?s)f is not defined at {where} - h = -9e-06 "
+                                             r"\(h = 1e-05\).*further than h from the edge"):
+            bp.gradcheck(target, *args, **kwargs)
+    # 1.5e-5 - h is fine, but the error bar also needs 1.5e-5 - 2h = -5e-06
+    with pytest.raises(ValueError, match=r"(?s)x - 2h = -5e-06.*further than 2h"):
+        bp.gradcheck(bp.parse("log(x)"), x=1.5e-5)
+    with pytest.raises(ValueError, match=r"x\[1\] - h = -9e-06"):
+        bp.gradcheck(bp.parse("sum(log(x))"), x=np.array([1.0, 1e-6]))
+    assert bp.gradcheck(bp.parse("log(x)"), x=1e-6, h=1e-8).ok       # a smaller h: checked
+
+
+class ReLU(bp.Gate):
+    def forward(self, x):
+        self.x = x
+        return np.maximum(x, 0.0)
+
+    def backward(self, upstream):
+        return (upstream * (self.x > 0),)
+
+
+class ReLUTimesThree(ReLU):
+    def backward(self, upstream):
+        return (3.0 * upstream * (self.x >= 0),)
+
+
+def test_a_learners_gate_on_a_kink_gets_both_slopes_and_no_factor_hint():
+    # relu at 0: f(0 - h) = 0, f(0) = 0, f(0 + h) = h: slope 0 on the left, 1 on the right,
+    # and the centered difference (h - 0) / 2h = 0.5 averages them
+    relu = bp.gradcheck(ReLU(), 0.0)
+    assert not relu.ok and relu.numerical["x"] == pytest.approx(0.5)
+    assert "x: analytic 0, numerical 0.5, relative error 1.0e+00 (on a kink: slope 0 on the " \
+           "left, 1 on the right)" in relu.verdict
+    assert "no evidence of a bug" in relu.verdict
+    # max at a tie: b wins (a > b is false), so backprop says (0, 1); the numerical (0.5, 0.5)
+    # is off by a factor 2 in b, but that is the kink, not a constant factor
+    tie = bp.gradcheck(RightMax(), 1.0, 1.0)
+    assert not tie.ok and tie.analytic == {"a": 0.0, "b": 1.0}
+    assert "times the numerical" not in tie.verdict
+    assert "a, b sit on a kink" in tie.verdict
+    kit_tie = bp.gradcheck(bp.parse("max(x, y)"), x=1.0, y=1.0)
+    assert "times the numerical" not in kit_tie.verdict and "kink" in kit_tie.verdict
+    # a backward that is wrong on the kink too (3 is outside [0, 1]) is not excused
+    wrong = bp.gradcheck(ReLUTimesThree(), 0.0)
+    assert "the two sides differ: slope 0 on the left, 1 on the right" in wrong.verdict
+    assert "no evidence" not in wrong.verdict
+    # away from the kink: nothing about kinks
+    assert "kink" not in bp.gradcheck(ReLU(), np.array([-1.0, 2.0])).verdict
+
+
+class SumOfSquares(bp.Gate):
+    """f(x) = sum(x^2), one number; backward scaled by `wrong` (1 is right). Counts its runs."""
+    runs = 0
+
+    def __init__(self, wrong=1.0):
+        self.wrong = wrong
+
+    def forward(self, x):
+        type(self).runs += 1
+        self.x = x
+        return float(np.sum(x * x))
+
+    def backward(self, upstream):
+        return (self.wrong * 2.0 * self.x * upstream,)
+
+
+def test_a_big_input_is_checked_on_a_seeded_sample_that_still_catches_a_wrong_gradient():
+    from bpwidgets.check import BUDGET
+    x = np.random.default_rng(3).standard_normal(5000)
+    SumOfSquares.runs = 0
+    right = bp.gradcheck(SumOfSquares(), x)
+    assert right.ok, right.verdict
+    assert "checked 100 of 5,000 entries of x, chosen at random (seed 0)" in right.verdict
+    assert SumOfSquares.runs < 2 * BUDGET + 20          # two per checked entry, not 10,000
+    checked = ~np.isnan(right.numerical["x"])
+    assert checked.sum() == BUDGET == 100
+    # d sum(x^2) / dx = 2x, up to round-off in f ~ 5000 over 2h
+    np.testing.assert_allclose(right.numerical["x"][checked], 2 * x[checked], atol=1e-6)
+    # the same seed checks the same entries; another seed, others
+    assert np.array_equal(~np.isnan(bp.gradcheck(SumOfSquares(), x).numerical["x"]), checked)
+    assert not np.array_equal(~np.isnan(bp.gradcheck(SumOfSquares(), x, seed=1)
+                                        .numerical["x"]), checked)
+    # backward twice too big in every entry: every sampled entry shows it
+    wrong = bp.gradcheck(SumOfSquares(wrong=2.0), x)
+    assert not wrong.ok
+    assert "  x: 100 of 100 checked entries wrong" in wrong.verdict.splitlines()
+    assert "backprop's x is 2 times the numerical one" in wrong.verdict
+    assert "checked 100 of 5,000 entries of x" in wrong.verdict
+
+
+def test_the_budget_is_shared_so_every_input_gets_checked():
+    # a budget of 100 entries, half each: x's 30 entries fit in its half and are all
+    # checked; W gets the other 100 - 30 = 70 of its 600
+    g = bp.parse("sum(tanh(W @ x))")
+    rng = np.random.default_rng(0)
+    W, x = 0.1 * rng.standard_normal((20, 30)), rng.standard_normal(30)
+    check = bp.gradcheck(g, W=W, x=x)
+    assert check.ok, check.verdict
+    assert "checked 70 of 600 entries of W (the other inputs in full)" in check.verdict
+    assert not np.isnan(check.numerical["x"]).any()
+    assert (~np.isnan(check.numerical["W"])).sum() == 70
+
+
+def test_a_graph_of_many_scalar_inputs_checks_a_random_hundred_of_them():
+    g = bp.parse(" + ".join(f"w{i}*x{i}" for i in range(150)))       # 300 scalar inputs
+    values = {name: 0.5 for name in g.inputs}
+    check = bp.gradcheck(g, **values)
+    assert check.ok, check.verdict
+    assert check.verdict.startswith("PASS: the gradients of w0, x0, w1, x1,")
+    assert "... (300 inputs)" in check.verdict
+    assert "checked 100 of 300 entries (200 of the 300 inputs not at all), chosen at random " \
+           "(seed 0)" in check.verdict
+    assert sum(not np.isnan(n) for n in check.numerical.values()) == 100
+
+
+def test_bad_settings_and_inputs_are_refused_naming_what_is_wrong():
+    g = bp.parse("x * y")
+    for h in (0, -1e-5, "1e-5", float("nan")):
+        with pytest.raises(ValueError, match="h must be a positive number"):
+            bp.gradcheck(g, x=1.0, y=2.0, h=h)
+    with pytest.raises(ValueError, match="tolerance must be a positive number"):
+        bp.gradcheck(g, x=1.0, y=2.0, tolerance=0)
+    with pytest.raises(ValueError, match=r"input 'x' is empty \(shape \(0,\)\)"):
+        bp.gradcheck(bp.parse("sum(x)"), x=np.array([]))
+    with pytest.raises(ValueError, match="the graph has no inputs"):
+        bp.gradcheck(bp.parse("2 * 3"))
+    # a bad argument is the caller's slip, not the gate's: named, not a FAIL of the gate
+    with pytest.raises(ValueError, match="input 'a' is NaN"):
+        bp.gradcheck(RightMultiply(), float("nan"), 2.0)
+    with pytest.raises(TypeError, match="input 'b' must be a number.*got bool True"):
+        bp.gradcheck(RightMultiply(), 2.0, True)

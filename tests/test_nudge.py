@@ -57,3 +57,20 @@ def test_bad_nudges_are_refused_clearly():
         bp.nudge(bp.parse("x * y"), "x", 0.1)
     with pytest.raises(ValueError, match="one output number"):
         bp.nudge(bp.parse("W @ x"), "x", 0.1, entry=0, W=np.eye(2), x=np.ones(2))
+
+
+def test_a_bad_h_or_entry_is_refused_saying_what_was_expected():
+    g = bp.parse("(x + y) * z")
+    for h in ("0.1", 1j, True):
+        with pytest.raises(ValueError, match=r"h must be a real number like 0\.1, got"):
+            bp.nudge(g, "x", h, x=-2, y=5, z=-4)
+    m = bp.parse("sum(W @ x)")
+    W, x = np.ones((2, 3)), np.arange(3.0)
+    for entry in (0, slice(None), (0, 1, 2), (0.0, 1)):
+        with pytest.raises(ValueError, match=r"entry must be an index tuple like \(0, 1\) for "
+                                             r"input 'W' of shape \(2, 3\)"):
+            bp.nudge(m, "W", 0.1, entry=entry, W=W, x=x)
+    # an int picks an entry of a vector: d sum(W @ x) / dx[1] = W[0, 1] + W[1, 1] = 2
+    assert bp.nudge(m, "x", 0.1, entry=1, W=W, x=x).grad == 2.0
+    with pytest.raises(ValueError, match=r"'x' is a number, not an array"):
+        bp.nudge(g, "x", 0.1, entry=0, x=-2, y=5, z=-4)
