@@ -148,6 +148,27 @@ def test_activation_explorer_shows_value_and_local_gradient():
     assert repr(explorer) == "ActivationExplorer('relu', x=-2)"
 
 
+@pytest.mark.parametrize("kwargs,error,words", [
+    (dict(x=12.0), ValueError, "x must be a number within x_range (-8.0, 8.0)"),
+    (dict(x=float("nan")), ValueError, "x must be a number within x_range"),
+    (dict(x_range=(8, -8)), ValueError, "x_range must be (low, high) with low < high"),
+    (dict(x_range=8), TypeError, "x_range must be (low, high), two numbers, got 8"),
+])
+def test_activation_explorer_refuses_what_its_slider_cannot_show(kwargs, error, words):
+    """x=12 on a slider from -8 to 8 was silently shown as sigmoid(8.0)."""
+    with pytest.raises(error) as caught:
+        ActivationExplorer("sigmoid", **kwargs)
+    assert words in str(caught.value)
+    wide = ActivationExplorer("sigmoid", x=12.0, x_range=(-15, 15))   # the advice works
+    assert wide.value == pytest.approx(1 / (1 + np.exp(-12.0)))
+
+
+def test_activation_explorer_writes_x_as_it_was_given():
+    """relu(0.0) = 0.0400 contradicted itself: x = 0.04 is written with its digits."""
+    explorer = ActivationExplorer("relu", x=0.04)
+    assert explorer.status.value.startswith("relu(0.04) = 0.0400")
+
+
 # ---- pictures ------------------------------------------------------------------------
 
 def test_gallery_draws_each_activation_with_its_derivative():

@@ -15,6 +15,7 @@ value and local gradient.
 """
 
 import html
+import math
 import threading
 
 import ipywidgets as widgets
@@ -236,6 +237,10 @@ class ActivationExplorer(widgets.VBox, _Guarded):
 
     def __init__(self, activation="sigmoid", x=0.0, x_range=(-8.0, 8.0)):
         nn.get_activation(activation)
+        x_range = _slider_range(x_range, "x_range")
+        if not (is_number(x) and x_range[0] <= x <= x_range[1]):
+            raise ValueError(f"x must be a number within x_range {x_range} (the slider "
+                             f"cannot show {x!r}); widen x_range, e.g. x_range=(-15, 15)")
         self.x_range = x_range
         self.activation = widgets.Dropdown(options=list(nn.ACTIVATIONS), value=activation,
                                            description="activation")
@@ -257,5 +262,16 @@ class ActivationExplorer(widgets.VBox, _Guarded):
         value, grad = (float(v) for v in nn.activation_curve(name, x))
         self.value, self.gradient = value, grad
         self.image.value = plots.figure_png(plots.activation_point(name, x, self.x_range))
-        self.status.value = (f"{html.escape(name)}({x:.1f}) = {value:.4f}; local gradient "
+        self.status.value = (f"{html.escape(name)}({x:.4g}) = {value:.4f}; local gradient "
                              f"{grad:.4f}: {html.escape(plots.gradient_note(name, grad))}")
+
+
+def _slider_range(given, name):
+    """(low, high) as floats with low < high, both finite, or a clear error."""
+    try:
+        low, high = (float(v) for v in given)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be (low, high), two numbers, got {given!r}") from None
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise ValueError(f"{name} must be (low, high) with low < high, got {given!r}")
+    return low, high
