@@ -87,6 +87,7 @@ class GradCheck:
     checked: dict = field(default_factory=dict, repr=False)   # name: (entries checked, all)
     seed: int = field(default=0, repr=False)       # chose the entries checked, if not all
     on_kink: dict = field(default_factory=dict, repr=False)
+    summed: list = field(default_factory=list, repr=False)   # notes: see _summed_notes
     # name: {entry: (slope on the left, slope on the right, backprop's value between them)}
 
     def __repr__(self):
@@ -120,6 +121,7 @@ class GradCheck:
             return (f"PASS: {who}{these} {shown} match{'es' if len(names) == 1 else ''} "
                     "the numerical gradient "
                     f"(max relative error {self.max_rel_error:.1e} < {self.tolerance:.0e})"
+                    + "".join(f"\n  note: {note}" for note in self.summed)
                     + (f"\n  note: {sampled}" if sampled else ""))
         if self.ignores_upstream and self.max_rel_error < self.tolerance:
             return (f"FAIL: {who}backward ignores its upstream gradient: its numbers match "
@@ -141,6 +143,7 @@ class GradCheck:
         lines.extend(f"  note: {kink}" for kink in self.kinks)
         if not self.kinks:
             lines.extend(self._kink_note())
+        lines.extend(f"  note: {note}" for note in self.summed)
         if sampled:
             lines.append(f"  note: {sampled}")
         return "\n".join(lines)
@@ -297,12 +300,14 @@ def gradcheck(target, *args, tolerance=TOLERANCE, h=STEP, seed=0, **inputs):
     ignores_upstream = not all(np.allclose(doubled[name], 2.0 * np.asarray(analytic[name]),
                                            rtol=1e-9, atol=0.0) for name in analytic)
     graph.backward(upstream)
+    summed = _summed_notes(graph)
     worst = max((_largest(e) for e in errors.values()), default=0.0)
     checked = {name: (len(picked[name]), int(np.size(inputs[name]))) for name in inputs}
     return GradCheck(worst < tolerance and not ignores_upstream, worst, analytic, numerical,
                      errors, tolerance, subject, _kinks(graph),
                      ignores_upstream=ignores_upstream, checked=checked, seed=seed,
-                     on_kink={name: kinks for name, kinks in on_kink.items() if kinks})
+                     on_kink={name: kinks for name, kinks in on_kink.items() if kinks},
+                     summed=summed)
 
 
 def _run_repeatedly(graph, inputs, runs):
@@ -503,6 +508,20 @@ def _kink(analytic, start, up, down, up2, down2, h, tolerance):
     slack = tolerance * (abs(left) + abs(right)) + noise
     between = min(left, right) - slack <= analytic <= max(left, right) + slack
     return float(left), float(right), bool(between)
+
+
+def _summed_notes(graph):
+    """Where a learner's backward gave a gradient the output's shape for an input forward
+    broadcast (db = upstream for Z + b), the engine summed it to the input's shape, as it
+    does for every gate. Right here; but a layer outside the kit must sum it itself."""
+    notes = []
+    for node, i, given, shape in graph.learner_sums:
+        name = input_names(node.gate, len(node.inputs))[i]
+        notes.append(f"{type(node.gate).__name__}.backward gave {name}'s gradient the "
+                     f"output's shape {given}; the engine summed it to {name}'s shape "
+                     f"{shape}, undoing numpy's broadcast (lesson 05). Outside this kit "
+                     f"(CS231n's layers), backward must do that sum itself.")
+    return notes
 
 
 def _largest(errors):

@@ -304,6 +304,7 @@ class Graph:
         if len(self._gates) >= self.FAST_FROM and why_not(self.nodes, self.describe) is None:
             self.plan = LevelPlan(self.nodes, self.index)
         self.forward_runs = self.backward_runs = 0   # the nodes' per-edge numbers follow these
+        self.learner_sums = []       # see _backward_node_by_node
         self._forward_done = self._backward_done = self._by_levels = False
         self._out = self._given = self._result = None   # what the last runs gave (forward_done)
         self._checked = (-1, None)              # (Graph.runs then, _ours() then)
@@ -524,6 +525,7 @@ class Graph:
 
     def _backward_node_by_node(self, wanted):
         steps = self._backward_steps(wanted)
+        self.learner_sums = []       # (node, input index, shape given, shape summed to)
         node = None
         try:
             with np.errstate(all="ignore"):
@@ -541,6 +543,10 @@ class Graph:
                     if not step.kits_own:            # checked: one gradient per input
                         grads = [writable(grad) for grad in grads]
                     if step.undo is not None:        # sum away what forward broadcast
+                        if not step.kits_own:        # gradcheck tells the learner
+                            self.learner_sums += [
+                                (node, i, np.shape(g), undo[1])
+                                for i, (g, undo) in enumerate(zip(grads, step.undo)) if undo]
                         grads = [g if undo is None else unbroadcast(g, undo[1], undo[0])
                                  for g, undo in zip(grads, step.undo)]
                     node._downstream = grads

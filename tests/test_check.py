@@ -598,3 +598,30 @@ def test_bad_settings_and_inputs_are_refused_naming_what_is_wrong():
         bp.gradcheck(RightMultiply(), float("nan"), 2.0)
     with pytest.raises(TypeError, match="input 'b' must be a number.*got bool True"):
         bp.gradcheck(RightMultiply(), 2.0, True)
+
+
+def test_a_learners_gate_whose_bias_gradient_the_engine_summed_is_told_so():
+    """The engine sums a gradient of the output's shape to a broadcast input's shape, for
+    every gate (lesson 05). A learner's Z + b gate returning db = upstream passes here,
+    but as a CS231n layer it would be wrong: the verdict says so, naming b and shapes."""
+
+    class BiasAdd(bp.Gate):
+        def forward(self, Z, b):
+            return Z + b
+
+        def backward(self, upstream):
+            return upstream, upstream
+
+    class SummedBiasAdd(BiasAdd):
+        def backward(self, upstream):
+            return upstream, upstream.sum(axis=0)
+
+    rng = np.random.default_rng(0)
+    Z, b = rng.standard_normal((4, 3)), rng.standard_normal(3)
+    check = bp.gradcheck(BiasAdd(), Z, b)
+    assert check.ok
+    assert ("note: BiasAdd.backward gave b's gradient the output's shape (4, 3); the engine "
+            "summed it to b's shape (3,)") in check.verdict
+    assert "backward must do that sum itself" in check.verdict
+    summed = bp.gradcheck(SummedBiasAdd(), Z, b)
+    assert summed.ok and "note" not in summed.verdict        # nothing to say
