@@ -11,6 +11,7 @@ drawing a new mask), or an entry on a kink, where the two sides have different s
 """
 
 import copy
+import inspect
 import numbers
 from dataclasses import dataclass, field
 
@@ -341,6 +342,12 @@ def _graph_to_check(target, args, inputs):
         if not args:
             raise TypeError(f"gradcheck needs the inputs to run {type(target).__name__}."
                             "forward on, by position: gradcheck(gate, a, b)")
+        try:
+            inspect.signature(target.forward).bind(*args)
+        except TypeError:
+            raise TypeError(f"{type(target).__name__}.forward{inspect.signature(target.forward)}"
+                            f" cannot take the {len(args)} input(s) gradcheck was given: "
+                            "give one value per input, by position") from None
         graph, inputs = _graph_of_gate(_own_copy(target), args)
         subject = f"{type(target).__name__} gate"
     elif isinstance(target, Graph):

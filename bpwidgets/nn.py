@@ -142,6 +142,11 @@ def softmax_loss(scores, targets):
 
 # ---- the multi-layer perceptron ----------------------------------------------------
 
+MAX_PARAMETERS = 50_000_000
+"""The biggest MLP made: 400 MB of weights, far above any lesson's (MNIST's 784-100-10
+has 79,510), and well below what would exhaust a laptop's memory."""
+
+
 class MLP:
     """A fully-connected net: ``sizes`` lists the width of every layer, inputs first.
 
@@ -161,6 +166,11 @@ class MLP:
     def __init__(self, sizes, activation="sigmoid", seed=0):
         self.sizes = _check_sizes(sizes)
         self.activation = get_activation(activation).name
+        wanted = count(self.sizes, self.activation)["parameters"]
+        if wanted > MAX_PARAMETERS:
+            raise ValueError(f"MLP({self.sizes}) would have {wanted:,} parameters "
+                             f"({8 * wanted / 2**30:.3g} GiB of float64); bpwidgets makes nets "
+                             f"of up to {MAX_PARAMETERS:,}: use narrower layers")
         self.seed = seed
         rng = np.random.default_rng(seed)
         act = ACTIVATIONS[self.activation]

@@ -89,12 +89,16 @@ def nudge(graph, name, h, entry=None, **inputs):
     moved = dict(start)
     value[index] += h
     moved[name] = value if value.ndim else float(value)
+    label = name if index == () else f"{name}[{','.join(map(str, index))}]"
     try:
         after = graph.forward(**moved)
+    except FloatingPointError as error:
+        raise ValueError(f"nudge: f is not defined at {label} + h = {value[index]:g} "
+                         f"(h = {h:g}): {error}. Choose a smaller h, or one that stays "
+                         "inside f's domain") from None
     finally:
         graph.forward(**start)
         graph.backward()
-    label = name if index == () else f"{name}[{','.join(map(str, index))}]"
     return Nudge(label, h, float(before), float(after), float(grad))
 
 

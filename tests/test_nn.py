@@ -603,3 +603,9 @@ def test_fit_full_batch_steps_as_loss_and_gradients_says():
     np.testing.assert_allclose(history["loss"], losses, rtol=1e-12)
     for name in a.parameters:
         np.testing.assert_allclose(a.parameters[name], b.parameters[name], rtol=1e-12)
+
+
+def test_a_net_too_big_to_hold_is_refused_before_any_allocation():
+    with pytest.raises(ValueError, match=r"1,000,001,000,000 parameters .* up to 50,000,000"):
+        nn.MLP([10**6, 10**6])
+    assert nn.MLP([784, 100, 10]).num_parameters == 79_510        # MNIST's net still fine

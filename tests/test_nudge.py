@@ -74,3 +74,11 @@ def test_a_bad_h_or_entry_is_refused_saying_what_was_expected():
     assert bp.nudge(m, "x", 0.1, entry=1, W=W, x=x).grad == 2.0
     with pytest.raises(ValueError, match=r"'x' is a number, not an array"):
         bp.nudge(g, "x", 0.1, entry=0, x=-2, y=5, z=-4)
+
+
+def test_a_nudge_out_of_the_domain_says_so_and_leaves_the_graph_at_its_point():
+    g = bp.parse("log(x)")
+    with pytest.raises(ValueError, match=r"nudge: f is not defined at x \+ h = -1 \(h = -2\)"):
+        bp.nudge(g, "x", -2, x=1.0)
+    assert g.forward_done and g.output.value == 0.0           # log(1), where it started
+    assert bp.nudge(g, "x", 0.5, x=1.0).after == pytest.approx(np.log(1.5))
