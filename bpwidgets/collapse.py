@@ -35,6 +35,10 @@ class Collapsed(Gate):
         self._name = name
         known = OPS.get(name)
         self.symbol = symbol or (known.symbol if known is not None else name)
+        if not (isinstance(self.symbol, str) and len(self.symbol) <= labels.MAX_SYMBOL):
+            raise ValueError(f"collapse: the gate would be drawn as {self.symbol!r}, but a "
+                             f"gate's symbol is a string of at most {labels.MAX_SYMBOL} "
+                             "characters: pass a shorter symbol='...' (or name=)")
         self.flow = known.flow if known is not None else "collapsed: runs its gates' backward"
         self.elementwise = all(node.gate.elementwise for node in inner.gates())
         self._local = None

@@ -13,6 +13,7 @@ backward flow (lesson 03). Core module: numpy only.
 """
 
 import math
+import numbers
 
 import numpy as np
 
@@ -20,6 +21,11 @@ from . import ops
 
 FANOUT_FLOW = "copy: gradients add"
 """The flow role of a node used more than once: its gradients from every use are summed."""
+
+MAX_SYMBOL = 20
+"""The longest gate symbol drawn, in characters. A symbol is the short label in a gate's
+circle ('exp', '+', 'softplus'); the circle grows around it, and Graphviz's layout
+slows with it: a symbol of 1,000 characters took 10 s to show, 2,000 took 32 s."""
 
 
 def constant_number(node):
@@ -40,7 +46,7 @@ def gate_label(node):
     is written into the symbol, as the lecture draws it, instead of being drawn as its
     own node.
     """
-    symbol = node.gate.symbol
+    symbol = own_symbol(node.gate)
     if len(node.inputs) != 2:
         return symbol, None
     left, right = (constant_number(p) for p in node.inputs)
@@ -49,6 +55,19 @@ def gate_label(node):
     on_left = left is not None
     folded = node.gate.fold(left if on_left else right, on_left)
     return (symbol, None) if folded is None else (folded, 0 if on_left else 1)
+
+
+def own_symbol(gate):
+    """The gate's ``symbol``, checked: a learner's gate may set it to anything."""
+    symbol = gate.symbol
+    if isinstance(symbol, str) and len(symbol) <= MAX_SYMBOL:
+        return symbol
+    what = (f"{len(symbol):,} characters long" if isinstance(symbol, str)
+            else f"{symbol!r} ({type(symbol).__name__})")
+    error = ValueError if isinstance(symbol, str) else TypeError
+    raise error(f"the gate {type(gate).__name__} has a symbol {what}; a gate's symbol is "
+                f"the short text drawn in its circle, a string of at most {MAX_SYMBOL} "
+                f"characters such as 'exp' or '+': set symbol = '...' in the class")
 
 
 def hidden_nodes(graph):
@@ -102,6 +121,21 @@ def flow_roles(graph):
 # ---- numbers: one format for pictures and captions ----------------------------------
 
 MAX_CHARS = 8
+
+MAX_DECIMALS = 6
+"""The most places after the point a picture or caption writes. 0.000000 fills the 8
+characters of a number (MAX_CHARS); from 7 on, every nonzero number would switch to
+scientific notation (1.2e+01) and zero itself would not fit its cell."""
+
+
+def check_decimals(decimals):
+    """``decimals`` as an int, or an error that says what it may be (0 to MAX_DECIMALS)."""
+    whole = isinstance(decimals, numbers.Integral) and not isinstance(decimals, bool)
+    if whole and 0 <= decimals <= MAX_DECIMALS:
+        return int(decimals)
+    raise (ValueError if whole else TypeError)(
+        f"decimals must be a whole number from 0 to {MAX_DECIMALS} (places after the "
+        f"point), got {decimals!r}")
 
 
 def format_number(x, decimals=2):

@@ -13,8 +13,15 @@ the nudge need Python (their captions are Python's), so they stay in the noteboo
 
 import html
 import json
+import pathlib
 
 from .browser import view_source, view_style
+from .graph import Graph
+from .parse import parse
+from .render.limits import check_size
+
+SUFFIX = ".html"
+"""A page's file name ends in .html, as ``bpwidgets render ... -o FILE.html`` asks."""
 
 # The view is an ES module; the page imports it from a Blob, as anywidget does, and hands
 # it a model with the five methods it uses. Setting a value calls the view's listeners,
@@ -70,8 +77,16 @@ def page_html(graph, show_local=False, **inputs):
     """The page's HTML text for ``graph`` (a Graph or an expression string), its inputs
     given as for ``bp.explore``."""
     from .widgets.explorer import Explorer
+    if isinstance(graph, str):
+        graph = parse(graph)
+    if isinstance(graph, Graph):
+        check_size(graph)                 # too big to draw: GraphTooBig says so, at once
     explorer = Explorer(graph, **inputs)
     if explorer.error:
+        # The explorer runs forward and backward, then draws; an error in either ends up
+        # in explorer.error. If the numbers worked, the picture is what failed.
+        if explorer.graph.backward_done:
+            raise RuntimeError(f"the page's picture could not be drawn: {explorer.error}")
         raise ValueError(f"the starting values do not work: {explorer.error}")
     if explorer.plan is None:
         raise ValueError(f"a page with no kernel runs forward and backward in the browser, "
@@ -88,7 +103,13 @@ def page_html(graph, show_local=False, **inputs):
 
 
 def write_page(graph, path, show_local=False, **inputs):
-    """Write the page to ``path`` (see ``page_html``); returns the path."""
+    """Write the page to ``path``, a name ending in .html (see ``page_html``); returns
+    the path."""
+    suffix = pathlib.Path(path).suffix.lower()
+    if suffix != SUFFIX:
+        raise ValueError(f"cannot write {str(path)!r}: a page's file name must end in "
+                         f"{SUFFIX} (got {suffix or 'no extension'!r}); for a picture, "
+                         f"bp.render.write(graph, 'name.svg') or 'name.png'")
     text = page_html(graph, show_local=show_local, **inputs)
     with open(path, "w", encoding="utf-8") as file:
         file.write(text)

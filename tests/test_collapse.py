@@ -123,3 +123,15 @@ def test_collapsed_gate_works_on_arrays_and_two_sigmoids_stay_independent():
     twice.backward(upstream=np.ones(3))
     np.testing.assert_allclose(twice.output.value, su * sv)
     assert len(bp.expand(twice).gates()) == len(graph.gates())
+
+
+def test_a_collapsed_gate_too_long_to_draw_asks_for_a_short_symbol():
+    """The name is drawn when no symbol is given; a long one cannot be a gate's label."""
+    g = bp.parse("1/(1 + exp(-x))")
+    g.forward(x=1.0)
+    g.backward()
+    nodes = bp.find_sigmoids(g)[0]
+    with pytest.raises(ValueError, match=r"collapse: .* at most 20 characters: pass a shorter symbol="):
+        bp.collapse(g, nodes, name="a_really_long_collapsed_gate_name")
+    short = bp.collapse(g, nodes, name="a_really_long_collapsed_gate_name", symbol="σ2")
+    assert "σ2" in bp.show(short).svg

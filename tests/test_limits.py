@@ -5,6 +5,8 @@ The graph of issue 10, x*y + sum over i < 400 of tanh(x * 0.01 i + y), has about
 nodes; Graphviz had not laid it out after 100 s.
 """
 
+import re
+import struct
 import subprocess
 import sys
 import time
@@ -12,7 +14,7 @@ import time
 import pytest
 
 import bpwidgets as bp
-from bpwidgets.render import engine, limits
+from bpwidgets.render import engine, files, limits
 
 TERMS = 400
 BIG = "x*y + " + " + ".join(f"tanh(x*{0.01 * i:.2f} + y)" for i in range(TERMS))
@@ -139,3 +141,79 @@ def test_a_layout_that_runs_long_is_stopped(monkeypatch):
     with pytest.raises(bp.GraphTooBig, match="did not finish laying out this graph within 1 s"):
         bp.render.to_svg(issue_graph(terms=25))
     assert time.perf_counter() - start < 10
+
+
+# ---- a PNG is a bitmap: a big picture is scaled down to a pixel cap --------------------------
+
+def png_size(png):
+    """(width, height) in pixels, read from the PNG's header (the IHDR chunk)."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    return struct.unpack(">II", png[16:24])
+
+
+def svg_points(svg):
+    """(width, height) of an SVG in points, as Graphviz writes them."""
+    match = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    return float(match.group(1)), float(match.group(2))
+
+
+def tanh_chain(length):
+    """x -> tanh -> tanh -> ...: a long, low picture."""
+    f = x = bp.inputs("x")
+    for _ in range(length):
+        f = bp.tanh(f)
+    graph = bp.Graph(f)
+    graph.forward(x=0.5)
+    graph.backward()
+    return graph
+
+
+def sum_tree(count):
+    """a0 + a1, a2 + a3, ... summed pairwise: a tall picture."""
+    terms = list(bp.inputs(" ".join(f"a{i}" for i in range(count))))
+    while len(terms) > 1:
+        terms = [terms[i] + terms[i + 1] for i in range(0, len(terms), 2)]
+    graph = bp.Graph(terms[0])
+    graph.forward(**{f"a{i}": 0.5 for i in range(count)})
+    graph.backward()
+    return graph
+
+
+def sigmoid():
+    graph = bp.parse("1/(1 + exp(-(w0*x0 + w1*x1 + w2)))")
+    graph.forward(w0=2, x0=-1, w1=-3, x1=-2, w2=-3)
+    graph.backward()
+    return graph
+
+
+PNG_WAYS = {"to_png at 144 dpi": (144, lambda graph: bp.render.to_png(graph)),
+            "bp.show at 96 dpi": (96, lambda graph: bp.show(graph).png)}
+
+
+@pytest.mark.parametrize("way", PNG_WAYS)
+@pytest.mark.parametrize("big", [lambda: tanh_chain(60), lambda: sum_tree(128)],
+                         ids=["wide", "tall"])
+def test_a_png_bigger_than_the_pixel_cap_is_scaled_down_to_fit(way, big):
+    """At 144 dpi the 400 squares a_i * a_i were 32,767 x 5,989 px (Cairo's own limit)
+    and took longer than the layout time limit to draw. A picture bigger than
+    PNG_MAX_PIXELS is scaled down, keeping its shape; a small one is the PNG Graphviz
+    draws from the DOT with no cap at all, byte for byte."""
+    dpi, make_png = PNG_WAYS[way]
+    most_wide, most_high = files.PNG_MAX_PIXELS
+    assert most_wide * most_high <= 16_000_000
+    graph = big()
+    width_pt, height_pt = svg_points(bp.render.to_svg(graph))
+    natural = (width_pt * dpi / 72, height_pt * dpi / 72)      # pixels, were it not capped
+    assert natural[0] > most_wide or natural[1] > most_high
+    width, height = png_size(make_png(graph))
+    assert width <= most_wide and height <= most_high
+    scale = min(most_wide / natural[0], most_high / natural[1])
+    assert abs(width - scale * natural[0]) <= 2 and abs(height - scale * natural[1]) <= 2
+
+    small = sigmoid()
+    dot = bp.draw(small)
+    dot.graph_attr["dpi"] = str(dpi)
+    uncapped = engine.render(dot.source, "png", dot.layout_size)
+    assert make_png(small) == uncapped
+    assert png_size(uncapped) == (round(svg_points(bp.render.to_svg(small))[0] * dpi / 72),
+                                  round(svg_points(bp.render.to_svg(small))[1] * dpi / 72))

@@ -13,6 +13,7 @@ import pytest
 
 import bpwidgets as bp
 from bpwidgets.page import _script_json, page_html
+from bpwidgets.render import engine
 from bpwidgets.render.dot import format_number
 from test_browser import CHROMIUM
 
@@ -116,6 +117,37 @@ def test_a_graph_the_browser_cannot_run_is_refused_clearly(tmp_path):
     assert not (tmp_path / "m.html").exists()
     with pytest.raises(ValueError, match="starting values do not work.*log"):
         page_html("log(x)", x=-1.0)
+
+
+def test_a_page_is_written_only_to_a_name_ending_in_html_as_on_the_command_line(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "bpwidgets", "render", "x * y", "x=1", "y=2",
+                           "-o", str(tmp_path / "q.txt")], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 1 and "must end in" in done.stderr      # the command line
+    for name in ("q.txt", "q.svg", "q"):
+        with pytest.raises(ValueError, match=r"must end in \.html \(got '(\.txt|\.svg|no "
+                                             r"extension)'\)"):
+            bp.write_page("x * y", tmp_path / name, x=1.0, y=2.0)
+        assert not (tmp_path / name).exists()
+    path = bp.write_page("x * y", tmp_path / "Q.HTML", x=1.0, y=2.0)   # as the CLI: any case
+    assert (tmp_path / "Q.HTML").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert path == tmp_path / "Q.HTML"
+
+
+def test_a_graph_too_big_to_draw_is_not_blamed_on_the_starting_values(tmp_path, monkeypatch):
+    big = "x*y + " + " + ".join(f"tanh(x*{0.01 * i:.2f} + y)" for i in range(400))
+    with pytest.raises(bp.GraphTooBig, match="^this graph is too big to draw") as refused:
+        bp.write_page(big, tmp_path / "big.html", x=0.5, y=-0.3)
+    assert "starting values" not in str(refused.value)
+    # under the limit, but Graphviz is stopped (a layout that hangs): the picture failed
+    monkeypatch.setattr(engine, "LAYOUT_TIMEOUT", 1.0)
+    monkeypatch.setattr(engine, "CHILD", "import time; time.sleep(60)")
+    mid = "x*y + " + " + ".join(f"tanh(x*{0.01 * i:.2f} + y)" for i in range(25))
+    with pytest.raises(RuntimeError, match=r"^the page's picture could not be drawn: "
+                                           r"GraphTooBig: Graphviz did not finish") as failed:
+        bp.write_page(mid, tmp_path / "mid.html", x=0.5, y=-0.3)
+    assert "starting values" not in str(failed.value)
+    assert not (tmp_path / "big.html").exists() and not (tmp_path / "mid.html").exists()
 
 
 def test_script_json_cannot_close_its_script():

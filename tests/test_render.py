@@ -560,3 +560,79 @@ def test_a_matrix_column_shares_one_number_format():
         y_texts = [t for t in map(html.unescape, texts(svg, y_edge)) if t.strip()]
         assert x_texts[-4:] == ["2.0e-02", "6.7e-03", "1.00", "2.00"]   # values, gradients
         assert y_texts[-4:] == ["1.00", "2.00", "2.0e-02", "6.7e-03"]
+
+
+# ---- arguments: errors that say what to pass ---------------------------------------------------
+
+@pytest.mark.parametrize("decimals, error", [
+    (-1, ValueError), (7, ValueError), (20, ValueError),
+    (None, TypeError), (2.5, TypeError), ("2", TypeError), (True, TypeError)])
+def test_decimals_must_be_a_whole_number_from_0_to_6(decimals, error):
+    g = sigmoid()
+    message = rf"^decimals must be a whole number from 0 to 6 .*, got {re.escape(repr(decimals))}$"
+    for attempt in (lambda: bp.show(g, decimals=decimals), lambda: to_svg(g, decimals=decimals),
+                    lambda: to_png(g, decimals=decimals), lambda: bp.draw(g, decimals=decimals),
+                    lambda: SvgTemplate.from_graph(g, decimals=decimals)):
+        with pytest.raises(error, match=message):
+            attempt()
+
+
+def test_six_decimals_is_the_most_an_eight_character_number_holds():
+    """0.000000 is 8 characters, what a number cell holds (labels.MAX_CHARS): six places
+    still show fixed-point numbers; a seventh would fit no number at all."""
+    g = bp.parse("x * y")
+    g.forward(x=0.5, y=0.0)
+    g.backward()
+    mul = g.output
+    svg = to_svg(g, decimals=6)
+    assert texts(svg, into(g, mul, g.inputs["x"])) == ["0.500000", "0.000000"]   # dx = y = 0
+    assert texts(svg, "out") == ["0.000000", "1.000000"]
+    with pytest.raises(ValueError, match="from 0 to 6"):
+        to_svg(g, decimals=7)
+
+
+def test_visited_must_be_a_collection_of_nodes_not_a_string():
+    g = sigmoid()
+    template = SvgTemplate.from_graph(g)
+    for visited in ("n3", g.output, 5):
+        for attempt in (lambda: bp.show(g, visited=visited), lambda: bp.draw(g, visited=visited),
+                        lambda: template.fill(g, visited=visited)):
+            with pytest.raises(TypeError, match=r"^visited must be a collection of nodes of "
+                                                r"this graph.*not a string or one node"):
+                attempt()
+    div = gate(g, "div")                             # a list of nodes still works
+    assert texts(to_svg(g, visited=[div]), into(g, div, gate(g, "add", 2))) == ["1.37", "-0.53"]
+
+
+def odd_gate(symbol_):
+    class Odd(bp.Gate):
+        symbol, arity, elementwise = symbol_, 1, True
+
+        def forward(self, a):
+            return 2.0 * a
+
+        def local_gradients(self):
+            return (2.0,)
+    x = bp.inputs("x")
+    g = bp.Graph(bp.apply(Odd(), x) * 3)
+    g.forward(x=1.5)
+    g.backward()
+    return g
+
+
+@pytest.mark.parametrize("symbol, error, said", [
+    (None, TypeError, "None (NoneType)"), (5, TypeError, "5 (int)"),
+    ("s" * 21, ValueError, "21 characters long"),
+    ("s" * 1000, ValueError, "1,000 characters long")])
+def test_a_gate_symbol_must_be_a_short_string(symbol, error, said):
+    """A learner's gate with symbol None crashed deep in the text measuring; one of 1,000
+    characters took Graphviz 10 s. Both are refused, naming the gate's class."""
+    g = odd_gate(symbol)
+    message = (rf"^the gate Odd has a symbol {re.escape(said)}; .*a string of at most 20 "
+               r"characters")
+    for attempt in (lambda: to_svg(g), lambda: bp.show(g), lambda: bp.backward_steps(g)):
+        with pytest.raises(error, match=message):
+            attempt()
+    if isinstance(symbol, str):                      # 20 characters are drawn, whole
+        g = odd_gate(symbol[:20])
+        assert groups(to_svg(g))[g.node_id(g.nodes[1])][0][0] == symbol[:20]

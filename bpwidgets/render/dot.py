@@ -20,6 +20,7 @@ a slot holds; ``slot_content`` here: how it looks).
 """
 
 import html
+from collections.abc import Iterable
 
 import graphviz
 import numpy as np
@@ -28,7 +29,8 @@ from .. import ops
 from ..graph import Graph, Node
 # Constants folded into gate symbols (+1, 1/x): one home, shared with the step captions.
 # format_number lives in labels (a core module) so the step captions use it too.
-from ..labels import flow_roles, format_number, format_numbers, gate_label, hidden_nodes
+from ..labels import (check_decimals, flow_roles, format_number, format_numbers, gate_label,
+                      hidden_nodes)
 from .engine import render
 from .limits import measure
 from .slots import Slot, Total, display_shape, slot_number, slot_value
@@ -301,7 +303,8 @@ def draw(graph, *, show_local=False, highlight=None, visited=None, decimals=2,
     show_local: add each edge's local gradient (elementwise gates) in a third row.
     highlight: a node to highlight (the backward step-through's current node).
     visited: show gradients only on edges into these gates (backward step-through).
-    decimals: places after the point; long numbers switch to e.g. 1.2e+05.
+    decimals: places after the point, 0 to 6 (``labels.MAX_DECIMALS``: a number has 8
+    characters); long numbers switch to e.g. 1.2e+05.
     show_flow: write each gate's role in backward flow under it (lesson 03).
     max_entries: draw arrays of at most this many entries number by number, bigger ones
     by their shape only (a net's weight matrices: ``max_entries=4`` keeps it narrow).
@@ -310,6 +313,7 @@ def draw(graph, *, show_local=False, highlight=None, visited=None, decimals=2,
     >>> svg = bp.draw(g).pipe("svg")      # or bp.show(g) in a notebook
     """
     check_drawable(graph, highlight, visited)
+    decimals = check_decimals(decimals)
     visited = None if visited is None else set(visited)
 
     def put(slot):
@@ -325,6 +329,18 @@ def check_drawable(graph, highlight=None, visited=None):
         raise TypeError(f"draw needs a bp.Graph, got {type(graph).__name__}")
     if highlight is not None and (not isinstance(highlight, Node) or highlight not in graph.index):
         raise ValueError(f"highlight must be a node of this graph, got {highlight!r}")
+    check_visited(visited)
     for node in visited or ():
         if node not in graph.index:
             raise ValueError(f"visited contains {node!r}, which is not a node of this graph")
+
+
+def check_visited(visited):
+    """Refuse a ``visited`` that is not a collection of nodes: a string would be read
+    letter by letter, a single node is not a collection."""
+    if visited is None:
+        return
+    if isinstance(visited, (str, bytes, Node)) or not isinstance(visited, Iterable):
+        raise TypeError(f"visited must be a collection of nodes of this graph, such as "
+                        f"{{g.output}} or a list of nodes (not a string or one node), "
+                        f"got {visited!r}")

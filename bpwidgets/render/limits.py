@@ -29,8 +29,10 @@ from collections import namedtuple
 from ..labels import hidden_nodes
 
 DRAW_LIMIT = 3000
-"""The biggest layout size drawn: 1.5 s of layout at most in the table above, and
-``bp.show`` lays out twice (SVG and PNG)."""
+"""The biggest layout size drawn: 1.5 s of layout at most in the table above. ``bp.show``
+lays out twice, the SVG and the PNG side by side (``picture.py``), and a PNG is drawn at
+most 4,000 px either way (``files.PNG_MAX_PIXELS``), so a graph of this size shows in a
+few seconds."""
 
 IN_PROCESS_LIMIT = 1000
 """Up to this size a layout takes well under a second (0.25 s measured at most), so it may

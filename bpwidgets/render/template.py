@@ -20,7 +20,8 @@ without a new layout.
 
 import re
 
-from .dot import add_flow_labels, check_drawable, layout, slot_content
+from ..labels import check_decimals
+from .dot import add_flow_labels, check_drawable, check_visited, layout, slot_content
 from .files import pipe, to_svg
 from .limits import check_size
 from .slots import display_shape
@@ -64,6 +65,7 @@ class SvgTemplate:
         """Run Graphviz once with placeholders in every slot (the graph's current
         shapes decide how many cells each edge gets)."""
         check_drawable(graph)
+        decimals = check_decimals(decimals)
         check_size(graph)               # refused before any DOT is written
         order = []
         colours = []
@@ -109,6 +111,7 @@ class SvgTemplate:
     def contents(self, graph, *, visited=None, highlight=None):
         """What each slot shows now, in order: the texts and colours ``fill`` puts
         between the parts (the explorer sends them to a page that cannot compute)."""
+        check_visited(visited)
         visited = None if visited is None else set(visited)
         return [slot_content(graph, slot, self.decimals, visited, highlight)
                 for slot in self.slots]
