@@ -7,8 +7,10 @@
 The page holds everything it needs: the laid-out SVG, the graph's plan, the explorer's
 view and the browser's engine (bpwidgets/static), inlined. No network, no CDN, no
 kernel: open it from disk and drag a slider; forward and backward run in the page. It
-shows the picture, the sliders and the gradient table; the step-through, the toggles and
-the nudge need Python (their captions are Python's), so they stay in the notebook.
+shows the picture, the sliders, the gradient table and the step-through of the backward
+pass (its captions give the local gradients as numbers, computed in the page; Python's
+also write them as formulas); the toggles and the nudge need Python, so they stay in the
+notebook.
 """
 
 import html
@@ -19,6 +21,7 @@ from .browser import view_source, view_style
 from .graph import Graph
 from .parse import parse
 from .render.limits import check_size
+from .steps import backward_steps
 
 SUFFIX = ".html"
 """A page's file name ends in .html, as ``bpwidgets render ... -o FILE.html`` asks."""
@@ -64,7 +67,8 @@ h1 {{ font-size: 16px; font-weight: 600; font-family: monospace; }}
 <div id="bpx"></div>
 <p class="bpx-note">Drag a slider (or focus it and press the arrow keys): forward and
 backward run in this page. Values above each edge (green), gradients below (red when
-negative, orange when positive, grey at zero). Made with bpwidgets.</p>
+negative, orange when positive, grey at zero). Step through the backward pass gate by
+gate with start and next. Made with bpwidgets.</p>
 <script type="application/json" id="bpx-state">{state}</script>
 <script type="application/json" id="bpx-view">{view}</script>
 <script type="module">{boot}</script>
@@ -77,6 +81,7 @@ def page_html(graph, show_local=False, **inputs):
     """The page's HTML text for ``graph`` (a Graph or an expression string), its inputs
     given as for ``bp.explore``."""
     from .widgets.explorer import Explorer
+    from .widgets.stepper import page_steps
     if isinstance(graph, str):
         graph = parse(graph)
     if isinstance(graph, Graph):
@@ -95,7 +100,8 @@ def page_html(graph, show_local=False, **inputs):
     explorer.show_local = show_local
     state = explorer.page_state()
     state["kernel"] = False
-    state["caption"] = ""                   # the step-through's words: no stepper here
+    state["caption"] = ""                   # the page writes its own (explorer.js)
+    state.update(page_steps(explorer.graph, backward_steps(explorer.graph)))
     title = explorer.expanded.expression or f"a graph of {len(explorer.graph.nodes)} nodes"
     return PAGE.format(title=html.escape(title), style=view_style(),
                        state=_script_json(state), view=_script_json(view_source()),

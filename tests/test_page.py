@@ -181,3 +181,66 @@ def test_a_page_says_when_the_graph_is_not_finite_and_keeps_the_last_picture(tmp
             expect(message).to_have_text("")
         finally:
             browser.close()
+
+
+def test_the_page_steps_through_backward_with_pythons_steps_and_numbers(tmp_path):
+    """No kernel, yet the step-through works: start, then next gate by gate. Each caption
+    gives the numbers Python's backward_steps gives (local × upstream = downstream, and
+    the sums at a fork), gradients show only on edges into visited gates, and moving a
+    slider mid-step brings the caption's numbers along."""
+    assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}"
+    from playwright.sync_api import sync_playwright
+    expression, start = "(x + y) * z + x * y", dict(x=-2, y=5, z=-4)
+    path = bp.write_page(expression, tmp_path / "steps.html", **start)
+
+    def python_steps(**values):
+        g = bp.parse(expression)
+        g.forward(**values)
+        g.backward()
+        return bp.backward_steps(g)
+
+    steps = python_steps(**start)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            errors = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(Path(path).as_uri())
+            caption = page.locator(".bpx-caption")
+            page.wait_for_function("() => document.querySelector('.bpx-caption')"
+                                   ".textContent.startsWith('All 4 gates')", timeout=10_000)
+            page.get_by_role("button", name="|◀ start").click()
+            assert caption.text_content().startswith("Backward starts at the output")
+            assert table(page)["x"][1] == "?"                    # no gradient known yet
+            for k, step in enumerate(steps, start=1):
+                page.get_by_role("button", name="next ▶").click()
+                text = caption.text_content()
+                assert text.startswith(f"Step {k} of {len(steps)}: {step.symbol}: "), text
+                for edge in step.edges:          # local x upstream = downstream, as numbers
+                    said = (f"local {format_number(edge.local)} × upstream "
+                            f"{format_number(edge.upstream)} = {format_number(edge.downstream)}")
+                    assert said in text, (said, text)
+            assert "x gets 5.00 - 4.00 = 1.00 in all: gradients add at a fork" in text
+            assert table(page)["x"][1] == "1.00"                 # every gradient known now
+            # a slider moved mid-step: the caption's numbers follow the engine
+            page.get_by_role("button", name="|◀ start").click()
+            page.get_by_role("button", name="next ▶").click()
+            page.get_by_role("button", name="next ▶").click()
+            y = page.locator(".bpx-slider", has_text="y")
+            y.locator("input").focus()
+            page.keyboard.press("ArrowRight")
+            moved_to = float(y.locator(".bpx-readout").text_content())
+            assert moved_to > 5
+            moved = python_steps(x=-2, y=moved_to, z=-4)[1]
+            for edge in moved.edges:
+                said = (f"local {format_number(edge.local)} × upstream "
+                        f"{format_number(edge.upstream)} = {format_number(edge.downstream)}")
+                assert said in caption.text_content()
+            assert caption.text_content().startswith("Step 2 of 4")
+            page.get_by_role("button", name="all ▶|").click()
+            assert caption.text_content().startswith("All 4 gates visited")
+            assert errors == []
+        finally:
+            browser.close()

@@ -96,6 +96,11 @@ function element(tag, attributes = {}, children = []) {
   return node;
 }
 
+// A text in brackets where it has spaces (steps._bracket): "(x + y)", but "x".
+function bracket(text) {
+  return text.includes(" ") && !text.startsWith("the ") ? `(${text})` : text;
+}
+
 function button(text, title, onClick) {
   const node = element("button", {type: "button", title, className: "bpx-button", text});
   node.addEventListener("click", onClick);
@@ -132,6 +137,7 @@ class View {
     model.on("change:message", () => { this.message.textContent = model.get("message"); });
     model.on("change:nudge_text", () => { this.nudgeText.textContent = model.get("nudge_text"); });
     model.on("change:step_count", () => this.showStepper());
+    if (this.pageSteps) model.on("change:step", () => this.pageStep());
   }
 
   build() {
@@ -150,7 +156,11 @@ class View {
     }
     const parts = [element("div", {className: "bpx-top"}, [this.graph, this.table]),
       this.caption, this.sliders];
+    // a page with no kernel steps through backward itself (pageStep), when Python sent
+    // the steps; the toggles and the nudge need Python
+    this.pageSteps = !kernel && (model.get("page_steps") ?? []).length > 0;
     if (kernel) parts.push(this.stepper(), this.toggles(), this.nudge());
+    else if (this.pageSteps) parts.push(this.stepper());
     parts.push(this.message);
     const root = element("div", {className: "bpx", ...KEYS_ARE_OURS}, parts);
     this.el.append(root);
@@ -324,6 +334,61 @@ class View {
     const view = model.get("step_view");
     this.write(fillSlots(engine, picture.slots, view, picture.decimals, palette));
     this.table.replaceChildren(this.gradientTable(view, palette, picture.decimals));
+    if (this.pageSteps) this.caption.textContent = this.pageCaption(picture.decimals);
+  }
+
+  // ---- the step-through of a page with no kernel --------------------------------------
+  // Python sends the steps once (widgets/stepper.py, page_steps): per step, the gate's
+  // node, its symbol and its input edges. Which gates are visited follows the position,
+  // as stepper.at does; the caption's numbers are the engine's, so they follow the sliders.
+
+  pageStep() {
+    const {model} = this;
+    const steps = model.get("page_steps");
+    const position = model.get("step");
+    model.set("step_view", position > steps.length ? {visited: null, highlight: null} : {
+      visited: steps.slice(0, position).map((step) => step.node),
+      highlight: position > 0 ? steps[position - 1].node : null,
+    });                                        // paints, caption included
+  }
+
+  // Python's caption (steps.backward_steps) with the local gradients as numbers:
+  // "Step 2 of 7: exp: local 0.37 × upstream -0.53 = -0.20".
+  pageCaption(decimals) {
+    const {model, engine} = this;
+    const steps = model.get("page_steps");
+    const words = model.get("page_words");
+    const position = model.get("step");
+    if (position > steps.length) return words.done;
+    if (position === 0) return words.start;
+    const number = (x) => formatNumber(x, decimals);
+    const step = steps[position - 1];
+    const up = number(engine.grads[step.node]);
+    const said = step.edges.map(([e]) =>
+      `local ${number(engine.local[e])} × upstream ${up} = ${number(engine.downstream[e])}`);
+    let text;
+    if (!said.length) text = "no gradient flows to an input (all its inputs are constants)";
+    else if (said.length === 1) text = said[0];
+    else if (said.every((words) => words === said[0])) {
+      const count = said.length === 2 ? "both inputs" : `all ${said.length} inputs`;
+      text = `${said[0]} to ${count} (${step.edges.map(([, source]) => source).join(" and ")})`;
+    } else {
+      text = step.edges.map(([, source], i) => `to ${bracket(source)}: ${said[i]}`).join("; ");
+    }
+    // where this step's gradients complete a fork, the parts add up: say so
+    const order = steps.slice(0, position).map((visited) => visited.node);
+    const forks = model.get("page_forks");
+    for (const [, source, k] of new Map(step.edges.map((edge) => [edge[2], edge])).values()) {
+      const edges = forks[k];
+      if (!edges || !edges.every((e) => order.includes(engine.edges[e].target))) continue;
+      const parts = [...edges].sort((a, b) => order.indexOf(engine.edges[a].target) -
+        order.indexOf(engine.edges[b].target)).map((e) => number(engine.downstream[e]));
+      const terms = parts.map((part, i) => (i === 0 ? part :
+        part.startsWith("-") ? ` - ${part.slice(1)}` : ` + ${part}`)).join("");
+      text += `; ${bracket(source)} gets ${terms} = ${number(engine.grads[k])} in all: ` +
+        "gradients add at a fork";
+    }
+    return `Step ${position} of ${steps.length}: ${step.symbol}: ${text}`;
   }
 
   paintFromKernel() {

@@ -36,3 +36,24 @@ def at(steps, position):
     step = steps[position - 1]
     visited = {s.node for s in steps[:position]}
     return StepView(visited, step.node, f"Step {position} of {count}: {step.caption}")
+
+
+def page_steps(graph, steps):
+    """The step-through as a page with no kernel runs it (explorer.js): per step, the
+    gate's node index, its symbol and its drawn input edges, as (edge index, the input's
+    text, the input's node index); per input used by more than one gate, the edges whose
+    gradients add up there; and the words for the start and the end. The numbers come
+    from the page's own engine, so they follow the sliders; the words follow Python's
+    captions (without the formulas of the local gradients, which only Python writes)."""
+    edge_index = {(edge.target, edge.index): e for e, edge in enumerate(graph.edges)}
+    index = graph.index
+    forks = {index[source]: [edge_index[edge.target, edge.index] for edge in edges]
+             for source, edges in graph.consumers.items() if len(edges) > 1}
+    return {
+        "page_steps": [{"node": index[step.node], "symbol": step.symbol,
+                        "edges": [[edge_index[step.node, e.index], e.source_text,
+                                   index[e.source]] for e in step.edges]}
+                       for step in steps],
+        "page_forks": {str(k): edges for k, edges in forks.items()},
+        "page_words": {"start": at(steps, 0).caption, "done": done(len(steps)).caption},
+    }
