@@ -73,6 +73,9 @@ def nudge(graph, name, h, entry=None, **inputs):
         raise ValueError(f"nudge: {name!r} is not an input of the graph (its inputs are "
                          f"{', '.join(graph.inputs) or 'none'})")
     h = _step(h)
+    if graph.forward_done and np.ndim(graph.output.value) != 0:    # before touching it
+        raise ValueError(f"nudge compares one output number; this graph's output has shape "
+                         f"{np.shape(graph.output.value)}")
     if inputs:
         start = dict(inputs)
     elif graph.forward_done:

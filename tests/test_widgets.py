@@ -432,8 +432,61 @@ def test_a_tuple_read_as_a_range_where_a_vector_was_meant_gets_a_hint():
     g = bp.parse("sum((W @ x) ** 2)")
     W = np.array([[0.1, 0.5], [-0.3, 0.8]])
     w = bp.explore(g, W=W, x=(0.2, 0.4))
-    assert "x=(0.2, 0.4) is read as a slider range (min, max)" in w.message
-    assert "x=[0.2, 0.4]" in w.message
+    assert "x=(0.2, 0.4) is read as a slider range from 0.2 to 0.4" in w.message
+    assert "for a vector, a list: x=[0.2, 0.4]" in w.message
     right = bp.explore(g, W=W, x=[0.2, 0.4])          # the hint's advice works
     assert right.message == ""
     assert right.graph.output.value == pytest.approx(np.sum((W @ [0.2, 0.4]) ** 2))
+
+
+def test_a_tuple_of_three_for_a_vector_is_explained_as_min_max_start():
+    with pytest.raises(ValueError, match=r"outside its range \(1.0, 2.0\): x=\(1, 2, 3\) is "
+                       r"read as a slider range from 1 to 2, starting at 3.*a list: x=\[1, 2, 3\]"):
+        bp.explore("sum(W @ x)", W=np.ones((2, 3)), x=(1, 2, 3))
+
+
+def test_a_range_alone_starts_at_the_last_forward_value_inside_it():
+    """The README's bp.explore(g, x=(-5, 5)) after g.forward(x=-2, ...) shows the
+    lecture's -12, not x = 0's -20."""
+    g = bp.parse("(x + y) * z")
+    g.forward(x=-2, y=5, z=-4)
+    w = bp.explore(g, x=(-5, 5))
+    assert w.values["x"] == -2.0 and w.graph.output.value == -12.0
+    outside = bp.explore(g, x=(1, 5))             # -2 is not in (1, 5): the end nearest 0
+    assert outside.values["x"] == 1.0
+    fresh = bp.explore("(x + y) * z", x=(-5, 5))   # no forward yet: 0, as before
+    assert fresh.values["x"] == 0.0
+
+
+def test_the_step_stays_between_start_and_full_picture_however_it_is_set():
+    w = bp.explore("x*y + z", x=1, y=2, z=3)
+    w.step = -1                                    # as the page could send it
+    assert w.step == 0 and w.caption.startswith("Backward starts at the output")
+    w.step = 99
+    assert w.step == w.step_count + 1 == 3 and w.caption.startswith("All 2 gates visited")
+    for bad in ("a", 1.5):
+        with pytest.raises(TypeError, match=r"go\(position\) takes a whole number"):
+            w.go(bad)
+    with pytest.raises(TypeError, match="slider x takes a number, got str 'abc'"):
+        w.sliders["x"].value = "abc"
+
+
+def test_exploring_a_graph_too_big_to_draw_is_refused_as_show_refuses_it():
+    big = " + ".join(f"x*{i}" for i in range(1, 200))
+    with pytest.raises(bp.GraphTooBig, match="too big to draw"):
+        bp.explore(big, x=1)
+
+
+def test_the_nudge_of_an_array_output_says_why_and_keeps_the_step_through():
+    W, x = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, -1.0])
+    g = bp.parse("W @ x")
+    g.forward(W=W, x=x)
+    g.backward(np.ones(2))
+    with pytest.raises(ValueError, match=r"one output number; this graph's output has shape \(2,\)"):
+        bp.nudge(g, "W", 0.1, entry=(0, 0))
+    assert g.backward_done                         # the gradients are still there
+    w = bp.explore("W @ x", W=W, x=x)
+    w.nudge_on = True
+    assert "output has shape (2,)" in w.nudge_text
+    w.go(0)
+    assert w.caption.startswith("Backward starts at the output") and w.message == ""

@@ -28,11 +28,12 @@ import traitlets as t
 from .. import labels
 from ..browser import plan_for, view_source, view_style
 from ..collapse import clone_graph, collapse, find_sigmoids
-from ..graph import Graph
+from ..graph import Graph, is_number
 from ..nudge import nudge
 from ..parse import parse
 from ..render import SvgTemplate
 from ..render import dot
+from ..render.limits import check_size
 from ..steps import backward_steps, stepped_gates
 from . import live, slider_grid
 from .guard import Guarded
@@ -50,7 +51,8 @@ def explore(graph, seed=0, **inputs):
 
     Each input may be given as a starting value (``x=-2``, ``W=[[1, 2], [3, 4]]``), a
     slider range ``x=(-5, 5)``, or both ``x=(-5, 5, -2)``. Inputs not given start at
-    their last forward value (or 1.0), with a range around it. ``seed`` seeds the
+    their last forward value (or 1.0), with a range around it; a range alone starts at
+    the last forward value if it lies inside (else at 0, or the end nearest it). ``seed`` seeds the
     "resample" button of big array inputs. The explorer runs its own copy of the
     graph (``w.graph``): moving a slider leaves ``graph`` as it was.
     """
@@ -102,6 +104,7 @@ class Explorer(anywidget.AnyWidget, Guarded):
         if not isinstance(graph, Graph):
             raise TypeError(f"explore needs a bp.Graph or an expression string, "
                             f"got {type(graph).__name__}")
+        check_size(graph)                   # too big to draw: GraphTooBig, as bp.show says
         unknown = [name for name in inputs if name not in graph.inputs]
         if unknown:
             raise ValueError(f"explore got {unknown[0]!r}, which is not an input of the "
@@ -187,7 +190,16 @@ class Explorer(anywidget.AnyWidget, Guarded):
     def go(self, position):
         """Move the step-through to ``position`` (0: only the output's gradient is known;
         ``step_count``: every gate visited; ``step_count + 1``: the full picture)."""
-        self.step = min(max(int(position), 0), self.step_count + 1)
+        if not is_number(position) or position != int(position):
+            raise TypeError(f"go(position) takes a whole number of gates (0: the start, "
+                            f"{self.step_count + 1}: the full picture), got {position!r}")
+        self.step = int(position)            # _valid_step keeps it in range
+
+    @t.validate("step")
+    def _valid_step(self, proposal):
+        """Set from Python or the page, the position stays between the start (0) and the
+        full picture (step_count + 1), as the buttons keep it."""
+        return min(max(proposal["value"], 0), self.step_count + 1)
 
     # ---- controls ---------------------------------------------------------------------
 
@@ -236,7 +248,10 @@ class Explorer(anywidget.AnyWidget, Guarded):
         if not self.nudge_on or not self.graph.backward_done:
             return
         h = self.nudge_h
-        if self.nudge_label not in self._targets:
+        if np.ndim(self.graph.output.value) != 0:
+            self.nudge_text = ("the nudge compares one output number; this graph's output "
+                               f"has shape {np.shape(self.graph.output.value)}")
+        elif self.nudge_label not in self._targets:
             self.nudge_text = "choose an input to nudge"
         elif h == 0 or not math.isfinite(h):
             self.nudge_text = "choose a nonzero h"
@@ -268,8 +283,7 @@ class Explorer(anywidget.AnyWidget, Guarded):
         if not self._ranges_given:
             return ""
         name, given = next(iter(self._ranges_given.items()))
-        return (f" ({name}={given!r} is read as a slider range (min, max); for a vector, "
-                f"pass a list or an array: {name}={list(given)!r})")
+        return f" ({_range_words(name, given, self.values.get(name))})"
 
     def _clear_error(self):
         self.message = ""
@@ -383,6 +397,9 @@ class Slider:
 
     @value.setter
     def value(self, number):
+        if not is_number(number):
+            raise TypeError(f"slider {self.description} takes a number, got "
+                            f"{type(number).__name__} {number!r}")
         number = float(number)
         if not math.isfinite(number):
             raise ValueError(f"slider {self.description} needs a finite number, got {number}")
@@ -420,8 +437,19 @@ def _is_range(given):
             and all(np.ndim(v) == 0 for v in given))
 
 
+def _range_words(name, given, start):
+    """How a tuple given for an input was read, and how to say the other things it may
+    have meant: a start inside the range, or a vector."""
+    low, high = given[:2]
+    return (f"{name}={given!r} is read as a slider range from {low:g} to {high:g}, "
+            f"starting at {start:g}; give the start as a third number, "
+            f"{name}=({low:g}, {high:g}, start), or, for a vector, a list: "
+            f"{name}={list(given)!r}")
+
+
 def _start(name, node, given, graph):
     """(starting value, (min, max, step)) for one input."""
+    given_as = given
     current = node.value if graph.forward_done else None
     bounds = None
     if _is_range(given):
@@ -430,7 +458,12 @@ def _start(name, node, given, graph):
             raise ValueError(f"the range for {name} must be (min, max) with min < max, "
                              f"got {given}")
         bounds = (low, high, slider_grid.nice_step(high - low))
-        given = given[2] if len(given) == 3 else min(max(0.0, low), high)
+        if len(given) == 3:
+            given = given[2]
+        elif current is not None and np.ndim(current) == 0 and low <= current <= high:
+            given = float(current)            # the last forward's value, if in the range
+        else:
+            given = min(max(0.0, low), high)
     value = given if given is not None else current if current is not None else 1.0
     if not isinstance(value, (list, tuple, np.ndarray)):
         value = _number(name, value, value)
@@ -448,7 +481,7 @@ def _start(name, node, given, graph):
         bounds = slider_grid.default_range(value)
     elif np.ndim(value) == 0 and not bounds[0] <= value <= bounds[1]:
         raise ValueError(f"the starting value {value} of {name} is outside its range "
-                         f"({bounds[0]}, {bounds[1]})")
+                         f"({bounds[0]}, {bounds[1]}): {_range_words(name, given_as, value)}")
     if not (math.isfinite(bounds[1] - bounds[0]) and bounds[2] > 0):
         raise ValueError(f"the slider range of {name} ({bounds[0]:g}, {bounds[1]:g}) is too "
                          "wide for a slider: give a finite (min, max)")
