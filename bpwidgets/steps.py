@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import labels
-from .graph import Graph
+from .graph import Graph, broadcast_axes
 
 
 # ---- numbers as the lecture writes them -----------------------------------------------
@@ -192,10 +192,21 @@ def _edge_step(node, i, texts, d=2, d_operands=2):
     else:
         numbers = [short(local, d_operands), fixed(upstream, d_operands), fixed(downstream, d)]
         text = (f"local {local_text(node, i, texts, d_operands)} × upstream {numbers[1]} = "
-                f"{numbers[2]}")
+                f"{numbers[2]}{_summed(upstream, downstream, texts[source])}")
         if np.ndim(local) == 0 and np.ndim(upstream) == 0 and np.ndim(downstream) == 0:
             ok = checks_out(numbers, lambda ops: ops[0] * ops[1])
     return EdgeStep(source, i, texts[source], local, upstream, downstream, text), ok
+
+
+def _summed(upstream, downstream, name):
+    """Where forward broadcast an input (b in Z + b), its gradient is summed over the
+    axes it was stretched along: ' summed over axis 0, where forward broadcast b'."""
+    have, want = np.shape(upstream), np.shape(downstream)
+    if have == want or not have:
+        return ""
+    axes = broadcast_axes(want, have)
+    which = f"axis {axes[0]}" if len(axes) == 1 else f"axes {', '.join(map(str, axes))}"
+    return f" (summed over {which}, where forward broadcast {_bracket(name)})"
 
 
 def _fork_sum(name, parts, total):

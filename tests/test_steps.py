@@ -243,3 +243,19 @@ def test_gradients_add_at_a_fork_and_the_caption_shows_the_sum():
     assert "gets" not in steps[0].caption                # x's sum is not complete yet
     square = bp.backward_steps(run("x*x", x=3))
     assert square[0].caption.endswith("x gets 3.00 + 3.00 = 6.00 in all: gradients add at a fork")
+
+
+def test_a_broadcast_input_s_step_says_its_gradient_was_summed():
+    """b of shape (3,) added to x of shape (2, 3): 1 × upstream has shape (2, 3), but
+    b's gradient has shape (3,): the column sums. The caption says where the sum came
+    from instead of an arithmetic that does not add up as written."""
+    g = bp.parse("sum(x + b)")
+    g.forward(x=np.ones((2, 3)), b=np.ones(3))
+    g.backward()
+    add = bp.backward_steps(g)[1]
+    to_b = next(edge for edge in add.edges if edge.source_text == "b")
+    assert np.array_equal(to_b.downstream, [2.0, 2.0, 2.0])          # 1 + 1 per column
+    assert to_b.text.endswith("= [2.00 2.00 2.00] (summed over axis 0, where forward "
+                              "broadcast b)")
+    to_x = next(edge for edge in add.edges if edge.source_text == "x")
+    assert "summed" not in to_x.text
