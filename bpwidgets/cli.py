@@ -15,6 +15,7 @@ and exit with status 1.
 
 import argparse
 import json
+import pathlib
 import sys
 
 import numpy as np
@@ -79,13 +80,26 @@ def grad_command(args):
                       "grads": {name: plain(g) for name, g in grads.items()}}))
 
 
+def output_suffix(output):
+    """'.svg', '.png' or '.html': what the file name given to -o ends in, checked."""
+    from .render.files import WRITERS
+    name = pathlib.PurePath(output).name
+    suffix = name[name.rfind("."):].lower() if "." in name else ""
+    if suffix not in [*WRITERS, ".html"]:
+        raise UsageError(f"cannot write {output!r}: the file name must end in "
+                         f"{' or '.join(WRITERS)} or .html")
+    if name.lower() == suffix:        # '.svg' alone: a hidden file with no name, not a picture
+        raise UsageError(f"cannot write {output!r}: the file needs a name before "
+                         f"{suffix}, like graph{suffix}")
+    return suffix
+
+
 def render_command(args):
     from .render import write
-    from .render.files import WRITERS
-    suffix = args.output[args.output.rfind("."):].lower() if "." in args.output else ""
-    if suffix not in [*WRITERS, ".html"]:
-        raise UsageError(f"cannot write {args.output!r}: the file name must end in "
-                         f"{' or '.join(WRITERS)} or .html")
+    suffix = output_suffix(args.output)
+    if suffix == ".html" and args.decimals is not None:
+        raise UsageError("--decimals is for pictures (.svg, .png); a page (.html) writes "
+                         "its numbers with 2 decimals: leave --decimals out")
     graph, value, _ = run(args.expression, args.values, backward=False)
     if suffix == ".html":
         from .page import write_page
@@ -101,7 +115,8 @@ def render_command(args):
     else:
         print(f"bpwidgets: note: the output has shape {np.shape(value)}, so the picture "
               "shows forward values only", file=sys.stderr)
-    write(graph, args.output, show_local=args.show_local, decimals=args.decimals)
+    decimals = 2 if args.decimals is None else args.decimals
+    write(graph, args.output, show_local=args.show_local, decimals=decimals)
     print(f"wrote {args.output}")
 
 
@@ -126,8 +141,9 @@ def make_parser():
                         help="where to write the picture: FILE.svg, FILE.png or FILE.html")
     render.add_argument("--show-local", action="store_true",
                         help="also show each edge's local gradient")
-    render.add_argument("--decimals", type=int, default=2,
-                        help="places after the point (default 2)")
+    render.add_argument("--decimals", type=int, default=None,
+                        help="places after the point in a picture (default 2; .svg and "
+                             ".png only)")
     grad.set_defaults(handler=grad_command)
     render.set_defaults(handler=render_command)
     return parser

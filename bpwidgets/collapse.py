@@ -34,6 +34,8 @@ class Collapsed(Gate):
         self.arity = len(self.input_names)
         self._name = name
         known = OPS.get(name)
+        if known is not None:
+            _check_is_op(inner, name, known)
         self.symbol = symbol or (known.symbol if known is not None else name)
         if not (isinstance(self.symbol, str) and len(self.symbol) <= labels.MAX_SYMBOL):
             raise ValueError(f"collapse: the gate would be drawn as {self.symbol!r}, but a "
@@ -90,11 +92,41 @@ class Collapsed(Gate):
         return f"Collapsed({self._name!r}, {len(self.inner.gates())} gates)"
 
 
+def _check_is_op(inner, name, known):
+    """A collapsed gate named after an op of the table is drawn and captioned as that op
+    (its symbol, its local gradient (1-s)*s for the sigmoid): so it must be that op."""
+    gates = inner.gates()
+    if len(gates) == 1 and gates[0].gate.name == name:
+        return                               # one gate of that very op
+    pattern = _sigmoid_at(inner.output) if name == "sigmoid" else None
+    if pattern and all(g in pattern or labels.constant_number(g) is not None for g in gates):
+        return             # the four gates of 1/(1 + exp(-u)), and constants such as -(1)
+    what = "1/(1 + exp(-u))" if name == "sigmoid" else f"a {name} gate"
+    computes = labels.node_texts(inner)[inner.output]
+    raise ValueError(f"collapse: name={name!r} would draw this piece as the {name} gate "
+                     f"({known.symbol}) and caption it with that gate's local gradient, but "
+                     f"it computes {computes}, not {what}: pass a name of your own, such as "
+                     "name='f'")
+
+
+def _check_graph(graph, what):
+    """A Graph, or a TypeError. An expression string is not parsed here: the nodes and ids
+    these functions take and return belong to one Graph, so parse it once and keep it."""
+    if isinstance(graph, Graph):
+        return graph
+    if isinstance(graph, str):
+        text = graph if len(graph) <= 40 else graph[:37] + "..."
+        raise TypeError(f"{what} needs a Graph, got the string {text!r}: parse it first, "
+                        f"g = bp.parse({text!r}), and pass g")
+    raise TypeError(f"{what} needs a Graph (from bp.parse), got {type(graph).__name__}")
+
+
 # ---- finding the sigmoid ------------------------------------------------------------
 
 def find_sigmoids(graph):
     """Every 1 / (1 + exp(-u)) in the graph, as the list of its gate nodes in
     topological order ([*-1, exp, +1, 1/x]); ``(1 + exp(-u)) ** -1`` counts too."""
+    graph = _check_graph(graph, "find_sigmoids")
     found = []
     for top in graph.gates():
         pattern = _sigmoid_at(top)
@@ -142,8 +174,10 @@ def collapse(graph, nodes, name=None, symbol=None):
     ``nodes`` may also be a single node: the output of a sigmoid pattern. Constants used
     only inside the piece go inside it. The piece must have one output (only its last
     node may be used outside it). ``name`` defaults to 'sigmoid' for the sigmoid pattern
-    (drawn as sigma), else 'f'.
+    (drawn as sigma), else 'f'. A name from the op table ('sigmoid', 'tanh', ...) is
+    drawn and captioned as that op, so the piece must be that op.
     """
+    graph = _check_graph(graph, "collapse")
     chosen = _resolve(graph, nodes)
     if name is None:
         name = "sigmoid" if _sigmoid_at(chosen[-1]) == chosen else "f"
@@ -168,6 +202,7 @@ def collapse(graph, nodes, name=None, symbol=None):
 
 def expand(graph, nodes=None):
     """A new graph with collapsed gates (all, or the given ones) replaced by their gates."""
+    graph = _check_graph(graph, "expand")
     if nodes is None:
         chosen = [n for n in graph.gates() if isinstance(n.gate, Collapsed)]
     else:
@@ -192,7 +227,11 @@ def expand(graph, nodes=None):
 def _resolve(graph, nodes):
     """Node objects or ids -> gate nodes of ``graph``, in topological order."""
     single = isinstance(nodes, (Node, str))
-    items = [nodes] if single else list(nodes)
+    try:
+        items = [nodes] if single else list(nodes)
+    except TypeError:
+        raise TypeError(f"nodes must be a gate node, its id such as 'n4', or a list of "
+                        f"them, got {nodes!r}") from None
     ids = {graph.node_id(node): node for node in graph.nodes}
     resolved = []
     for item in items:

@@ -21,11 +21,14 @@ def spiral(n_per_class=100, n_classes=3, seed=0, noise=0.2):
 
     Arm ``k`` runs outward from the centre (radius 0 to 1) while its angle turns
     from ``4k`` to ``4(k + 1)`` radians, with normal noise of std ``noise`` on the angle.
+    Every arm starts at the centre, so each class needs at least 2 points: with one,
+    all the classes would sit on the same spot.
     """
-    n = whole_number(n_per_class, "n_per_class")
+    n = whole_number(n_per_class, "n_per_class (points per arm; each arm starts at the "
+                                  "centre)", least=2)
     k = whole_number(n_classes, "n_classes", least=2)
-    noise = _nonnegative(noise, "noise")
-    rng = np.random.default_rng(seed)
+    noise = check_noise(noise)
+    rng = np.random.default_rng(check_seed(seed))
     X = np.zeros((n * k, 2))
     y = np.zeros(n * k, dtype=int)
     radius = np.linspace(0.0, 1.0, n)
@@ -40,8 +43,8 @@ def spiral(n_per_class=100, n_classes=3, seed=0, noise=0.2):
 def moons(n_per_class=100, seed=0, noise=0.1):
     """Two interleaving half circles (class 0 on top, class 1 below), plus normal noise."""
     n = whole_number(n_per_class, "n_per_class")
-    noise = _nonnegative(noise, "noise")
-    rng = np.random.default_rng(seed)
+    noise = check_noise(noise)
+    rng = np.random.default_rng(check_seed(seed))
     angle = np.linspace(0.0, np.pi, n)
     upper = np.column_stack([np.cos(angle), np.sin(angle)])
     lower = np.column_stack([1.0 - np.cos(angle), 0.5 - np.sin(angle)])
@@ -53,12 +56,12 @@ def moons(n_per_class=100, seed=0, noise=0.1):
 def circles(n_per_class=100, seed=0, noise=0.05, factor=0.5):
     """A ring (class 0, radius 1) around a smaller ring (class 1, radius ``factor``)."""
     n = whole_number(n_per_class, "n_per_class")
-    noise = _nonnegative(noise, "noise")
+    noise = check_noise(noise)
     if not is_number(factor) or not 0.0 < factor < 1.0:
         raise ValueError("factor (the inner ring's radius) must be a number between 0 and 1, "
                          f"got {_show(factor)}")
     factor = float(factor)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     angle = np.linspace(0.0, 2.0 * np.pi, n, endpoint=False)
     ring = np.column_stack([np.cos(angle), np.sin(angle)])
     X = np.vstack([ring, factor * ring]) + rng.standard_normal((2 * n, 2)) * noise
@@ -84,7 +87,24 @@ def whole_number(value, name, least=1):
     return int(value)
 
 
-def _nonnegative(value, name):
-    if not is_number(value) or not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a number >= 0, got {_show(value)}")
-    return float(value)
+def check_seed(seed):
+    """``seed`` as an int: the same seed gives the same random numbers, run after run.
+
+    Numpy takes any whole number >= 0 (``np.random.default_rng(seed)``); anything else
+    is refused here, naming the argument, rather than deep inside numpy."""
+    return whole_number(seed, "seed", least=0)
+
+
+MAX_NOISE = 10.0
+"""The largest ``noise`` the data sets take. Their points lie within about 1 of the
+origin (2 for moons), so a noise of 1 already blurs the shape away and 10 scatters it
+far beyond; far bigger values only overflow (1e308 * a normal sample is inf)."""
+
+
+def check_noise(noise):
+    """``noise`` (a standard deviation) as a float from 0 to ``MAX_NOISE``, or a clear error."""
+    if not is_number(noise) or not 0 <= noise <= MAX_NOISE:
+        raise ValueError(f"noise must be a number from 0 to {MAX_NOISE:g} (the points lie "
+                         f"within about 1 of the origin: 0.1 blurs them a little, 1 hides "
+                         f"the shape), got {_show(noise)}")
+    return float(noise)

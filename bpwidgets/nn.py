@@ -26,8 +26,9 @@ from typing import Callable
 import numpy as np
 
 from . import functions as F
-from .datasets import whole_number
+from .datasets import check_seed, whole_number
 from .graph import Graph, apply, inputs, is_number
+from .labels import check_decimals
 from .ops import Gate
 
 
@@ -72,7 +73,7 @@ it would be ReLU, with x and 0.01 x Leaky ReLU: maxout learns its shape."""
 
 def get_activation(name):
     """The ``Activation`` called ``name``, or a clear error listing the choices."""
-    if name not in ACTIVATIONS:
+    if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; choose one of "
                          + ", ".join(map(repr, ACTIVATIONS)))
     return ACTIVATIONS[name]
@@ -171,8 +172,8 @@ class MLP:
             raise ValueError(f"MLP({self.sizes}) would have {wanted:,} parameters "
                              f"({8 * wanted / 2**30:.3g} GiB of float64); bpwidgets makes nets "
                              f"of up to {MAX_PARAMETERS:,}: use narrower layers")
-        self.seed = seed
-        rng = np.random.default_rng(seed)
+        self.seed = check_seed(seed)
+        rng = np.random.default_rng(self.seed)
         act = ACTIVATIONS[self.activation]
         self.parameters = {}
         h = inputs("X")
@@ -259,18 +260,32 @@ class MLP:
         return labels[0] if np.ndim(X) == 1 else labels
 
     def describe_forward(self, X, decimals=3):
-        """The forward pass as text, layer by layer (the lecture's h1, h2, out)."""
+        """The forward pass as text, layer by layer (the lecture's h1, h2, out), each
+        value with ``decimals`` places::
+
+            h1 = relu(x W1 + b1) = [0.599, 0.000, 0.000, 0.000]
+            out = h1 W2 + b2 = [-0.298, -0.536, -0.264]
+
+        A maxout layer writes its two pieces: ``h1 = max(x W1 + b1, x U1 + c1)``.
+        """
+        decimals = check_decimals(decimals)
         self.forward(X)
-        act = "σ" if self.activation == "sigmoid" else self.activation
         rows = [f"x = {_fmt(X, decimals)}"]
         prev = "x"
         for k, value in enumerate(self.activations, start=1):
             last = k == len(self.activations)
             name = "out" if last else f"h{k}"
-            rule = f"{prev} W{k} + b{k}" if last else f"{act}({prev} W{k} + b{k})"
+            rule = f"{prev} W{k} + b{k}" if last else self._hidden_rule(prev, k)
             rows.append(f"{name} = {rule} = {_fmt(value, decimals)}")
             prev = name
         return "\n".join(rows)
+
+    def _hidden_rule(self, prev, k):
+        """What hidden layer k computes from ``prev``, as describe_forward writes it."""
+        if ACTIVATIONS[self.activation].pieces == 2:     # maxout: the max of two pieces
+            return f"max({prev} W{k} + b{k}, {prev} U{k} + c{k})"
+        act = "σ" if self.activation == "sigmoid" else self.activation
+        return f"{act}({prev} W{k} + b{k})"
 
     def check_X(self, X):
         """X as a float 2-D array of the right width, or a clear error."""
@@ -290,9 +305,7 @@ class MLP:
 
         Its inputs are X, the one-hot targets Y and every parameter. Built once per reg.
         """
-        if not (is_number(reg) and np.isfinite(reg) and reg >= 0):
-            raise ValueError(f"reg (the L2 strength) must be a number >= 0, got {reg!r}")
-        reg = float(reg)
+        reg = check_reg(reg)
         if reg not in self._loss_graphs:
             loss = softmax_loss(self.scores, inputs("Y"))
             if reg:
@@ -314,6 +327,13 @@ def _check_sizes(sizes):
     for i, n in enumerate(sizes):
         whole_number(n, f"sizes[{i}]")
     return [int(n) for n in sizes]
+
+
+def check_reg(reg):
+    """The L2 strength ``reg`` as a float, if it is a number >= 0 (0: no penalty)."""
+    if not (is_number(reg) and np.isfinite(reg) and reg >= 0):
+        raise ValueError(f"reg (the L2 strength) must be a number >= 0, got {reg!r}")
+    return float(reg)
 
 
 def real_array(value, name):
@@ -407,7 +427,7 @@ def fit(model, X, y, epochs=1000, lr=1.0, seed=0, reg=0.0, batch_size=None, call
     batch = len(X) if batch_size is None else whole_number(batch_size, "batch_size")
     params = model.parameters
     names = list(params)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     history = {"loss": [], "accuracy": []}
     for epoch in range(epochs):
         # full batch: the rows in order, as a slice (no copy); else a shuffled minibatch
@@ -564,7 +584,8 @@ def check_counts(sizes, activation="relu", **guesses):
     wrong count that names the usual slip (counting the inputs as neurons, biases
     counted as weights, maxout's second set of weights) without giving the number::
 
-        check_counts([3, 4, 1], neurons=5, parameters=26)     # RIGHT: ...
+        check_counts([3, 4, 1], neurons=5, parameters=21)     # RIGHT: ...
+        check_counts([3, 4, 1], neurons=8)                    # NOT YET: ... (the inputs)
     """
     unknown = sorted(set(guesses) - set(COUNTS))
     if unknown:
@@ -685,6 +706,7 @@ def fit_each(X, y, settings, epochs=1000, lr=1.0, activation="relu", seed=0):
         [round(r.train_accuracy, 2) for r in runs]
     """
     labelled = _labelled_settings(settings)
+    seed = check_seed(seed)
     X = real_array(X, "X")
     if X.ndim != 2:
         raise ValueError(f"X must be a batch of rows (N, features), got an array of shape "
@@ -716,10 +738,9 @@ def _labelled_settings(settings):
             raise ValueError(f"each setting is a pair (hidden neurons, reg), got "
                              f"{setting!r}") from None
         hidden = whole_number(hidden, "hidden (the number of hidden neurons)")
-        if not (is_number(reg) and np.isfinite(reg) and reg >= 0):
-            raise ValueError(f"reg (the L2 strength) must be a number >= 0, got {reg!r}")
-        label = f"{hidden} hidden, reg {float(reg):g}" if label is None else str(label)
-        checked.append((label, (hidden, float(reg))))
+        reg = check_reg(reg)
+        label = f"{hidden} hidden, reg {reg:g}" if label is None else str(label)
+        checked.append((label, (hidden, reg)))
     return checked
 
 

@@ -156,3 +156,37 @@ def test_render_of_an_array_output_draws_the_forward_values_and_says_so(capsys, 
     # lesson 04: q = W x = [0.22, 0.26]
     assert [t.text for t in out_label.iter("{http://www.w3.org/2000/svg}text")] == [
         "(2,)", "0.22", "0.26"]
+
+
+@pytest.mark.parametrize("name", [".svg", ".PNG", ".html", "sub/.svg"])
+def test_a_file_name_that_is_only_an_extension_is_refused_as_nameless(capsys, tmp_path,
+                                                                      monkeypatch, name):
+    """'-o .svg' said "must end in .svg or .png (got 'no extension')": it does end in .svg."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    status, out, err = run(capsys, "render", "x * y", "x=1", "y=2", "-o", name)
+    suffix = name[name.rfind("."):].lower()
+    assert status == 1 and out == ""
+    assert err == (f"bpwidgets: error: cannot write {name!r}: the file needs a name before "
+                   f"{suffix}, like graph{suffix}\n")
+    assert [p.name for p in tmp_path.rglob("*")] == ["sub"]
+
+
+def test_decimals_draws_a_picture_and_is_refused_for_a_page(capsys, tmp_path):
+    """A page writes 2 decimals: --decimals 4 was silently ignored for .html."""
+    svg = tmp_path / "g.svg"
+    status, _, _ = run(capsys, "render", "x * y", "x=1", "y=2", "-o", str(svg),
+                       "--decimals", "4")
+    assert status == 0
+    root = ET.parse(svg).getroot()
+    out_label = next(g for g in root.iter("{http://www.w3.org/2000/svg}g") if g.get("id") == "out")
+    assert [t.text for t in out_label.iter("{http://www.w3.org/2000/svg}text")] == \
+        ["2.0000", "1.0000"]
+    page = tmp_path / "g.html"
+    status, out, err = run(capsys, "render", "x * y", "x=1", "y=2", "-o", str(page),
+                           "--decimals", "4")
+    assert status == 1 and out == "" and not page.exists()
+    assert err == ("bpwidgets: error: --decimals is for pictures (.svg, .png); a page (.html) "
+                   "writes its numbers with 2 decimals: leave --decimals out\n")
+    status, _, _ = run(capsys, "render", "x * y", "x=1", "y=2", "-o", str(page))
+    assert status == 0 and page.exists()

@@ -135,3 +135,53 @@ def test_a_collapsed_gate_too_long_to_draw_asks_for_a_short_symbol():
         bp.collapse(g, nodes, name="a_really_long_collapsed_gate_name")
     short = bp.collapse(g, nodes, name="a_really_long_collapsed_gate_name", symbol="σ2")
     assert "σ2" in bp.show(short).svg
+
+
+@pytest.mark.parametrize("nodes", [3, None, 2.5])
+def test_collapse_names_what_nodes_may_be(nodes):
+    """collapse(g, 3) said "'int' object is not iterable"."""
+    with pytest.raises(TypeError) as caught:
+        bp.collapse(bp.parse("x*y + z"), nodes)
+    assert str(caught.value) == ("nodes must be a gate node, its id such as 'n4', or a list "
+                                 f"of them, got {nodes!r}")
+
+
+@pytest.mark.parametrize("call, what", [
+    (lambda: bp.find_sigmoids("1/(1 + exp(-x))"), "find_sigmoids"),
+    (lambda: bp.collapse("1/(1 + exp(-x))", ["n6"]), "collapse"),
+    (lambda: bp.expand("1/(1 + exp(-x))"), "expand"),
+])
+def test_an_expression_string_is_sent_to_parse_first(call, what):
+    """The nodes these take and give belong to one Graph: a string gave an AttributeError."""
+    with pytest.raises(TypeError) as caught:
+        call()
+    assert str(caught.value) == (f"{what} needs a Graph, got the string '1/(1 + exp(-x))': "
+                                 "parse it first, g = bp.parse('1/(1 + exp(-x))'), and pass g")
+    with pytest.raises(TypeError, match="expand needs a Graph .from bp.parse., got int"):
+        bp.expand(3)
+
+
+def test_a_piece_named_after_an_op_must_be_that_op():
+    """name='sigmoid' on x*y + z captioned it with sigmoid's (1-5)*5, which is false."""
+    g = bp.parse("x*y + z")
+    g.forward(x=1, y=2, z=3)
+    g.backward()
+    with pytest.raises(ValueError) as caught:
+        bp.collapse(g, g.gates(), name="sigmoid")
+    assert str(caught.value) == (
+        "collapse: name='sigmoid' would draw this piece as the sigmoid gate (σ) and caption "
+        "it with that gate's local gradient, but it computes x*y + z, not 1/(1 + exp(-u)): "
+        "pass a name of your own, such as name='f'")
+    with pytest.raises(ValueError, match="it computes x\\*y, not a tanh gate"):
+        bp.collapse(g, g.gates()[:1], name="tanh")
+    with pytest.raises(ValueError, match="not 1/\\(1 \\+ exp\\(-u\\)\\)"):
+        bp.Collapsed(bp.parse("x*y"), "sigmoid")          # the gate itself checks too
+    # a name of its own is captioned with numbers only; the real things keep the op's name
+    f = bp.collapse(g, g.gates(), name="f")
+    assert "(1-" not in bp.backward_steps(f)[0].caption
+    assert f.input_grads() == g.backward()
+    one_mul = bp.collapse(g, g.gates()[:1], name="mul")
+    assert one_mul.gates()[0].gate.symbol == "*"
+    s = lecture_graph()
+    named = bp.collapse(s, bp.find_sigmoids(s)[0], name="sigmoid")
+    assert bp.backward_steps(named)[0].caption.startswith("σ: local (1-0.73)*0.73")

@@ -54,11 +54,11 @@ def test_moons_without_noise_are_two_half_circles():
 
 
 @pytest.mark.parametrize("call, words", [
-    (lambda: datasets.spiral(n_per_class=0), "n_per_class must be a whole number >= 1"),
+    (lambda: datasets.moons(n_per_class=0), "n_per_class must be a whole number >= 1"),
     (lambda: datasets.spiral(n_per_class=2.5), "n_per_class"),
     (lambda: datasets.spiral(n_per_class=True), "n_per_class"),
     (lambda: datasets.spiral(n_classes=1), "n_classes must be a whole number >= 2"),
-    (lambda: datasets.spiral(noise=-0.1), "noise must be a number >= 0"),
+    (lambda: datasets.spiral(noise=-0.1), "noise must be a number from 0 to 10"),
     (lambda: datasets.moons(noise=float("nan")), "noise"),
     (lambda: datasets.circles(factor=1.5), "factor (the inner ring's radius)"),
     (lambda: datasets.circles(n_per_class="10"), "n_per_class"),
@@ -67,3 +67,38 @@ def test_bad_arguments_are_named(call, words):
     with pytest.raises(ValueError) as error:
         call()
     assert words in str(error.value)
+
+
+@pytest.mark.parametrize("make", MAKERS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("seed", ["a", -1, 1.5, True, None])
+def test_seed_must_be_a_whole_number(make, seed):
+    """seed="a" gave numpy's "SeedSequence expects int..." and seed=-1 "expected
+    non-negative integer", from deep inside numpy."""
+    with pytest.raises(ValueError) as error:
+        make(seed=seed)
+    assert str(error.value) == f"seed must be a whole number >= 0, got {seed!r}"
+    assert datasets.check_seed(np.int64(3)) == 3
+
+
+@pytest.mark.parametrize("make", MAKERS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("noise", [1e308, 11.0, float("inf")])
+def test_noise_beyond_any_use_is_refused(make, noise):
+    """spiral(noise=1e308) returned NaN points, with RuntimeWarnings."""
+    with pytest.raises(ValueError) as error:
+        make(noise=noise)
+    assert str(error.value) == (
+        "noise must be a number from 0 to 10 (the points lie within about 1 of the origin: "
+        f"0.1 blurs them a little, 1 hides the shape), got {noise!r}")
+    X, _ = make(noise=datasets.MAX_NOISE)            # the largest noise still makes points
+    assert np.all(np.isfinite(X))
+
+
+def test_a_spiral_needs_two_points_per_arm():
+    """Every arm starts at the centre: spiral(1) put every class on the origin."""
+    with pytest.raises(ValueError) as error:
+        datasets.spiral(n_per_class=1)
+    assert str(error.value) == ("n_per_class (points per arm; each arm starts at the centre) "
+                                "must be a whole number >= 2, got 1")
+    X, y = datasets.spiral(n_per_class=2, noise=0.0)
+    assert np.allclose(np.hypot(*X.T), [0, 1] * 3)     # each arm reaches out to radius 1
+    assert len({tuple(np.round(p, 9)) for p in X[1::2]}) == 3

@@ -609,3 +609,64 @@ def test_a_net_too_big_to_hold_is_refused_before_any_allocation():
     with pytest.raises(ValueError, match=r"1,000,001,000,000 parameters .* up to 50,000,000"):
         nn.MLP([10**6, 10**6])
     assert nn.MLP([784, 100, 10]).num_parameters == 79_510        # MNIST's net still fine
+
+
+def test_the_docstring_examples_of_count_and_check_counts_say_what_they_give():
+    """check_counts' example promised RIGHT for parameters=26; [3, 4, 1] has 21."""
+    examples = [line.strip().split("#") for f in (nn.count, nn.check_counts)
+                for line in f.__doc__.splitlines() if re.match(r"\s*(check_)?counts?\(", line)]
+    assert len(examples) == 3
+    for code, said in examples:
+        result = eval(code, {"count": nn.count, "check_counts": nn.check_counts})
+        said = said.strip()
+        if said.startswith("{"):
+            assert result == eval(said), code
+        else:
+            verdict = said.split(":")[0]
+            assert repr(result).startswith(verdict + ":"), (code, repr(result))
+    assert nn.count([3, 4, 1])["parameters"] == 3 * 4 + 4 * 1 + 5
+
+
+def test_describe_forward_writes_maxout_as_the_max_of_its_two_pieces():
+    """It wrote h1 = maxout(x W1 + b1), hiding the second piece U1, c1."""
+    model = nn.MLP([2, 3, 2], activation="maxout", seed=0)
+    X = np.array([[0.5, -1.0], [1.0, 2.0]])
+    lines = model.describe_forward(X).splitlines()
+    h1 = next(line for line in lines if line.startswith("h1 = "))
+    assert h1.startswith("h1 = max(x W1 + b1, x U1 + c1) = [[")
+    p = model.parameters
+    assert np.allclose(model.activations[0], np.maximum(X @ p["W1"] + p["b1"],
+                                                        X @ p["U1"] + p["c1"]))
+    relu = nn.MLP([2, 3, 2], activation="relu").describe_forward(X)
+    assert "h1 = relu(x W1 + b1) = " in relu and "out = h1 W2 + b2 = " in relu
+
+
+@pytest.mark.parametrize("decimals, error", [(-1, ValueError), (7, ValueError),
+                                             ("2", TypeError), (2.5, TypeError),
+                                             (None, TypeError), (True, TypeError)])
+def test_describe_forward_checks_decimals(decimals, error):
+    """decimals=-1 gave numpy's "precision must be >= 0"; None silently wrote 8 places."""
+    model = nn.MLP([2, 3, 2], seed=0)
+    with pytest.raises(error) as caught:
+        model.describe_forward(np.ones((1, 2)), decimals=decimals)
+    assert str(caught.value) == ("decimals must be a whole number from 0 to 6 (places after "
+                                 f"the point), got {decimals!r}")
+    assert model.describe_forward(np.ones((1, 2)), decimals=1).startswith("x = [[1.0, 1.0]]")
+
+
+@pytest.mark.parametrize("call", [
+    lambda seed: nn.MLP([2, 3, 2], seed=seed),
+    lambda seed: nn.fit(nn.MLP([2, 3, 2]), np.ones((2, 2)), [0, 1], epochs=1, seed=seed),
+    lambda seed: nn.fit_each(np.ones((2, 2)), [0, 1], [(3, 0.0)], epochs=1, seed=seed),
+])
+@pytest.mark.parametrize("seed", ["a", -1, 1.5, None])
+def test_seed_must_be_a_whole_number(call, seed):
+    """seed="a" gave numpy's "SeedSequence expects int or sequence of ints"."""
+    with pytest.raises(ValueError) as caught:
+        call(seed)
+    assert str(caught.value) == f"seed must be a whole number >= 0, got {seed!r}"
+
+
+def test_an_unhashable_activation_is_named_like_any_unknown_one():
+    with pytest.raises(ValueError, match=r"unknown activation \['relu'\]; choose one of"):
+        nn.MLP([2, 3, 2], activation=["relu"])

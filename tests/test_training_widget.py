@@ -207,3 +207,73 @@ def test_decision_boundary_colors_the_predicted_class():
     assert regions[3, 7] == model.predict(np.array([gx[7], gy[3]]))
     with pytest.raises(ValueError, match=r"X must have shape \(N, 2\)"):
         plots.decision_boundary(model, np.zeros((3, 3)), y[:3])
+
+
+def test_a_step_that_diverges_is_undone_and_says_so():
+    """reg=100 blew the weights up to 1e6 and kept them: epoch 0, "not trained yet", and
+    the next step went on from the blown-up weights."""
+    view = TrainingView(n_per_class=10, width=5, reg=100, chunk=5)
+    before = {name: p.copy() for name, p in view.model.parameters.items()}
+    gradients = {name: g.copy() for name, g in view.model.gradients.items()}
+    with pytest.raises(FloatingPointError) as caught:
+        view.step()
+    message = str(caught.value)
+    assert message.startswith("in this step of 5 epochs, training diverged at epoch ")
+    assert "try a smaller learning rate" in message
+    assert message.endswith("The step is undone: the weights are back to where they were "
+                            "before it (epoch 0)")
+    assert view.epoch == 0 and view.history == {"loss": [], "accuracy": []}
+    for name, p in view.model.parameters.items():
+        assert np.array_equal(p, before[name]), name
+        assert np.array_equal(view.model.gradients[name], gradients[name]), name
+    assert "diverged" in view.status.value and "The step is undone" in view.status.value
+    # the button shows the same, and the next step starts from the restored weights
+    view.step_button.click()
+    assert message.split("grew from")[1][:20] in view.status.value
+    view.lr.value = 0.01                        # lr * reg = 1 < 2: the penalty shrinks W
+    view.step()
+    model = nn.MLP([2, 5, 3], activation="relu", seed=0)
+    X, y = datasets.spiral(n_per_class=10, seed=0)
+    history = nn.fit(model, X, y, epochs=5, lr=view.lr.value, reg=100)
+    assert view.epoch == 5 and np.allclose(view.history["loss"], history["loss"])
+    assert view.status.value.startswith("epoch 5: loss ")
+
+
+def test_a_background_run_that_diverges_is_undone_too():
+    view = TrainingView(n_per_class=10, width=5, reg=100, chunk=5, run_epochs=20)
+    before = {name: p.copy() for name, p in view.model.parameters.items()}
+    view.start()
+    view.wait(timeout=60)
+    assert not view.running and view.epoch == 0
+    assert "The step is undone" in view.status.value
+    assert all(np.array_equal(p, before[n]) for n, p in view.model.parameters.items())
+    assert not view.start_button.disabled and view.stop_button.disabled
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    (dict(reg="abc"), "reg (the L2 strength) must be a number >= 0, got 'abc'"),
+    (dict(reg=None), "reg (the L2 strength) must be a number >= 0, got None"),
+    (dict(reg="0.1"), "reg (the L2 strength) must be a number >= 0, got '0.1'"),
+    (dict(reg=-1), "reg (the L2 strength) must be a number >= 0, got -1"),
+    (dict(dataset=["spiral"]), "unknown data set ['spiral']; choose one of 'spiral', "
+                               "'moons', 'circles'"),
+    (dict(seed="x"), "seed must be a whole number >= 0, got 'x'"),
+    (dict(seed=-1), "seed must be a whole number >= 0, got -1"),
+])
+def test_reg_dataset_and_seed_are_checked_like_fit_checks_them(kwargs, words):
+    """reg="abc" gave a bare float() error and reg="0.1" was taken; a list as dataset
+    said "unhashable type"; seed="x" came from numpy's SeedSequence."""
+    with pytest.raises(ValueError) as caught:
+        TrainingView(**kwargs)
+    assert str(caught.value) == words
+
+
+@pytest.mark.parametrize("timeout", ["a", -1, float("inf"), float("nan")])
+def test_wait_takes_seconds_or_none(view, timeout):
+    """wait("a") failed inside threading with a comparison error."""
+    with pytest.raises(ValueError) as caught:
+        view.wait(timeout)
+    assert str(caught.value) == ("timeout must be a number of seconds >= 0, or None to wait "
+                                 f"until the run ends, got {timeout!r}")
+    view.wait(0)
+    view.wait(None)

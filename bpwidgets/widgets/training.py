@@ -43,7 +43,7 @@ class TrainingView(widgets.VBox, _Guarded):
 
     def __init__(self, dataset="spiral", width=100, activation="relu", lr=1.0, reg=1e-3,
                  seed=0, n_per_class=100, chunk=50, run_epochs=1000):
-        if dataset not in datasets.DATASETS:
+        if not isinstance(dataset, str) or dataset not in datasets.DATASETS:
             raise ValueError(f"unknown data set {dataset!r}; choose one of "
                              + ", ".join(map(repr, datasets.DATASETS)))
         nn.get_activation(activation)
@@ -52,7 +52,9 @@ class TrainingView(widgets.VBox, _Guarded):
             raise ValueError(f"width (hidden units) must be between 1 and 200, got {width!r}")
         if not (is_number(lr) and 1e-3 <= lr <= 10):
             raise ValueError(f"lr (the learning rate) must be between 0.001 and 10, got {lr!r}")
-        self.reg, self.seed, self.n_per_class = float(reg), seed, n_per_class
+        self.reg = nn.check_reg(reg)
+        self.seed = datasets.check_seed(seed)
+        self.n_per_class = n_per_class
         self.chunk = datasets.whole_number(chunk, "chunk (epochs per step)")
         self.run_epochs = datasets.whole_number(run_epochs, "run_epochs")
         self.history = {"loss": [], "accuracy": []}
@@ -136,15 +138,33 @@ class TrainingView(widgets.VBox, _Guarded):
 
     # -- training --
     def step(self, epochs=None):
-        """Train ``epochs`` epochs (default: ``chunk``) now, then redraw."""
+        """Train ``epochs`` epochs (default: ``chunk``) now, then redraw.
+
+        A step whose training diverges is undone (see ``_train``); the status says so."""
         epochs = self.chunk if epochs is None else epochs
         with self._lock:
-            self._train(epochs)
+            try:
+                self._train(epochs)
+            except FloatingPointError as error:
+                self._show_error(error)
+                raise
             self._draw()
 
     def _train(self, epochs):
-        more = nn.fit(self.model, self.X, self.y, epochs=epochs, lr=self.lr.value,
-                      reg=self.reg, seed=self.seed)
+        """Train ``epochs`` more epochs with ``nn.fit``, all or nothing: if the loss blows
+        up, the weights go back to where they were before, so the next step starts from
+        a model that works rather than from weights of 1e6."""
+        before = {name: p.copy() for name, p in self.model.parameters.items()}
+        gradients = dict(self.model.gradients)
+        try:
+            more = nn.fit(self.model, self.X, self.y, epochs=epochs, lr=self.lr.value,
+                          reg=self.reg, seed=self.seed)
+        except FloatingPointError as error:
+            self.model.parameters.update(before)
+            self.model.gradients = gradients
+            raise FloatingPointError(
+                f"in this step of {epochs} epochs, {error}. The step is undone: the weights "
+                f"are back to where they were before it (epoch {self.epoch})") from None
         for key in self.history:
             self.history[key].extend(more[key])
 
@@ -181,7 +201,11 @@ class TrainingView(widgets.VBox, _Guarded):
         self._thread = None
 
     def wait(self, timeout=None):
-        """Wait for a background run to finish (for scripts and tests)."""
+        """Wait for a background run to finish (for scripts and tests): at most
+        ``timeout`` seconds, or until it ends (None)."""
+        if timeout is not None and not (is_number(timeout) and 0 <= timeout < math.inf):
+            raise ValueError(f"timeout must be a number of seconds >= 0, or None to wait "
+                             f"until the run ends, got {timeout!r}")
         if self._thread is not None:
             self._thread.join(timeout)
 
