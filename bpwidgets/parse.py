@@ -8,7 +8,9 @@ column. Constants are never evaluated here: ``2 ** 3`` becomes a graph, not the 
 """
 
 import ast
+import keyword
 import math
+import re
 import sys
 
 from . import ops
@@ -104,12 +106,31 @@ def _read(expression):
         if "=" in expression.replace("==", "").replace("<=", "").replace(">=", ""):
             raise ParseError("an assignment (=) is not allowed: write only the expression, "
                              "like (x + y) * z", expression, expression.index("=")) from None
+        word = _keyword_in(expression)
+        if word is not None:
+            raise ParseError(f"{word[0]!r} is a Python keyword, so it cannot be an input "
+                             f"name: choose another, such as {word[0]}_", expression,
+                             word[1]) from None
         raise ParseError(f"not a valid expression: {error.msg}",
                          expression, column) from None
     except (RecursionError, MemoryError):
         raise ParseError("the expression is nested too deeply to read") from None
     finally:
         sys.setrecursionlimit(old_limit)
+
+
+NAME = re.compile(r"[^\W\d]\w*")
+"""A word that could be a name: letters (any alphabet), digits and _, not starting with
+a digit."""
+
+
+def _keyword_in(expression):
+    """The first Python keyword used as a name ('lambda' in lambda*2), with its column
+    on a one-line expression, or None. True, False and None are values, not names."""
+    for column, word in ((m.start(), m.group()) for m in NAME.finditer(expression)):
+        if keyword.iskeyword(word) and word not in ("True", "False", "None"):
+            return word, column
+    return None
 
 
 def _children(item, expression):

@@ -289,3 +289,14 @@ def test_the_caret_points_at_the_spot_after_names_in_other_alphabets(text):
     assert f"(column {where + 1})" in str(info.value)
     caret_line = str(info.value).splitlines()[-1]
     assert caret_line.index("^") - 4 == where          # under the f of foo
+
+
+@pytest.mark.parametrize("text,word,column", [("lambda*2", "lambda", 0), ("x + in", "in", 4),
+                                              ("if1 + lambda", "lambda", 6)])
+def test_a_python_keyword_used_as_a_name_is_named(text, word, column):
+    """'invalid syntax (column 8)' said nothing about why lambda*2 fails."""
+    with pytest.raises(bp.ParseError) as info:
+        bp.parse(text)
+    assert str(info.value).startswith(f"{word!r} is a Python keyword, so it cannot be an "
+                                      "input name")
+    assert info.value.column == column
