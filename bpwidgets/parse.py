@@ -125,11 +125,19 @@ a digit."""
 
 
 def _keyword_in(expression):
-    """The first Python keyword used as a name ('lambda' in lambda*2), with its column
-    on a one-line expression, or None. True, False and None are values, not names."""
-    for column, word in ((m.start(), m.group()) for m in NAME.finditer(expression)):
-        if keyword.iskeyword(word) and word not in ("True", "False", "None"):
-            return word, column
+    """The first Python keyword used as a name ('lambda' in lambda*2), with its column,
+    or None: the expression would read if that word were a name ('import os' would not,
+    so it is no name). True, False and None are values, not names."""
+    for match in NAME.finditer(expression):
+        word = match.group()
+        if not keyword.iskeyword(word) or word in ("True", "False", "None"):
+            continue
+        as_name = expression[:match.start()] + "_" * len(word) + expression[match.end():]
+        try:
+            ast.parse(as_name, mode="eval")
+        except SyntaxError:
+            return None
+        return word, match.start()
     return None
 
 
