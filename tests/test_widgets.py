@@ -471,10 +471,13 @@ def test_the_step_stays_between_start_and_full_picture_however_it_is_set():
         w.sliders["x"].value = "abc"
 
 
-def test_exploring_a_graph_too_big_to_draw_is_refused_as_show_refuses_it():
+def test_exploring_a_graph_too_big_to_draw_says_so_without_promising_a_picture():
+    """The widget carries the refusal (tests/test_limits.py); its message must not say
+    'the picture keeps the last values that worked' when there never was a picture."""
     big = " + ".join(f"x*{i}" for i in range(1, 200))
-    with pytest.raises(bp.GraphTooBig, match="too big to draw"):
-        bp.explore(big, x=1)
+    w = bp.explore(big, x=1)
+    assert w.message.startswith("Could not draw: this graph is too big to draw")
+    assert "keeps the last values" not in w.message and "change an input" not in w.message
 
 
 def test_the_nudge_of_an_array_output_says_why_and_keeps_the_step_through():

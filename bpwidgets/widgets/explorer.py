@@ -33,7 +33,7 @@ from ..nudge import nudge
 from ..parse import parse
 from ..render import SvgTemplate
 from ..render import dot
-from ..render.limits import check_size
+from ..render.limits import GraphTooBig
 from ..steps import backward_steps, stepped_gates
 from . import live, slider_grid
 from .guard import Guarded
@@ -104,7 +104,6 @@ class Explorer(anywidget.AnyWidget, Guarded):
         if not isinstance(graph, Graph):
             raise TypeError(f"explore needs a bp.Graph or an expression string, "
                             f"got {type(graph).__name__}")
-        check_size(graph)                   # too big to draw: GraphTooBig, as bp.show says
         unknown = [name for name in inputs if name not in graph.inputs]
         if unknown:
             raise ValueError(f"explore got {unknown[0]!r}, which is not an input of the "
@@ -267,6 +266,9 @@ class Explorer(anywidget.AnyWidget, Guarded):
     # ---- the update: engine, then picture ----------------------------------------------
 
     def _show_error(self, error):
+        if isinstance(error, GraphTooBig):  # no values would help: say only that
+            self.message = f"Could not draw: {error}"
+            return
         if not self._good:                  # nothing has worked yet: no picture to keep
             self.message = (f"Could not update: at the starting values, "
                             f"{type(error).__name__}: {error}{self._range_hint()}\n"
