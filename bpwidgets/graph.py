@@ -376,13 +376,17 @@ class Graph:
         and running one writes over the other's values. Another graph that shares a node
         with this one shares an input, so it gave that input a value of its own (the same
         numbers do no harm), or it holds this graph's output and gave it a new value."""
-        return self._forward_done and self._ours()[0]
+        if self._checked[0] != Graph.runs:         # (pictures ask once per number shown)
+            self._ours()
+        return self._forward_done and self._checked[1][0]
 
     @property
     def backward_done(self):
         """Has backward run (for every input) after the last forward, and do the nodes
         still hold its gradients? (Another graph's backward gives shared inputs its own.)"""
-        return self._backward_done and all(self._ours())
+        if self._checked[0] != Graph.runs:
+            self._ours()
+        return self._backward_done and all(self._checked[1])
 
     def _ours(self):
         """(do the nodes hold this graph's values, and its gradients?), worked out once
@@ -755,8 +759,12 @@ def _all_same(now, given, positions):
     copy of the same values)?"""
     for value, k in zip(now, positions):
         other = given[k]
-        if value is not other and not (np.shape(value) == np.shape(other)
-                                       and bool(np.array_equal(value, other))):
+        if value is other:
+            continue
+        if isinstance(value, np.ndarray) or isinstance(other, np.ndarray):
+            if not (np.shape(value) == np.shape(other) and np.array_equal(value, other)):
+                return False
+        elif value != other:                     # two numbers: a float and its np.float64
             return False
     return True
 
