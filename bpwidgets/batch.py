@@ -41,6 +41,7 @@ class BatchedGraph:
         self.grads = None
         self.values = self.plan.forward(self.graph.scalar_inputs(values))
         if not np.isfinite(self.values).all():
+            Graph.runs += 1                   # the nodes change: graphs holding them notice
             for node, value in zip(self.nodes, self.values.tolist()):
                 node.value = value            # so the error can name the first bad node
             self.graph.check_finite()

@@ -375,7 +375,8 @@ class Graph:
         Nodes can be shared: ``Graph(q)`` and ``Graph(q * z)`` hold the same q, x and y,
         and running one writes over the other's values. Another graph that shares a node
         with this one shares an input, so it gave that input a value of its own (the same
-        numbers do no harm), or it holds this graph's output and gave it a new value."""
+        numbers do no harm: gates are deterministic), and so changed every node it
+        shares, this graph's output among them if it holds it."""
         if self._checked[0] != Graph.runs:         # (pictures ask once per number shown)
             self._ours()
         return self._forward_done and self._checked[1][0]
@@ -383,7 +384,9 @@ class Graph:
     @property
     def backward_done(self):
         """Has backward run (for every input) after the last forward, and do the nodes
-        still hold its gradients? (Another graph's backward gives shared inputs its own.)"""
+        still hold its gradients? (Another graph's backward gives the nodes it shares its
+        own: all of them are compared, since a shared relu that passes nothing leaves the
+        inputs' gradients as they were.)"""
         if self._checked[0] != Graph.runs:
             self._ours()
         return self._backward_done and all(self._checked[1])
@@ -393,12 +396,12 @@ class Graph:
         per run of any graph: pictures ask for every number they show."""
         runs, ours = self._checked
         if runs != Graph.runs:
-            ours = (self.output.value is self._out and self._given is not None
+            ours = (self._given is not None
+                    and _all_same([self.output.value], [self._out], range(1))
                     and _all_same([node.value for node in self.inputs.values()], *self._given),
                     self._result is not None
-                    and _all_same([node.grad for node in self.inputs.values()],
-                                  [self._result[name] for name in self.inputs],
-                                  range(len(self.inputs))))
+                    and _all_same([node.grad for node in self.nodes], self._result,
+                                  range(len(self.nodes))))
             self._checked = (Graph.runs, ours)
         return ours
 
@@ -500,10 +503,13 @@ class Graph:
         """
         upstream = self.first_upstream(upstream)
         wanted = self._wanted(wrt)
+        Graph.runs += 1                             # gradients change now, even if it fails
+        self._backward_done, self._result = False, None
         if self._by_levels:
             grads = self.plan.backward(upstream)
             self.backward_runs += 1                 # per-edge numbers: made when asked for
-            for node, grad in zip(self.nodes, grads.tolist()):
+            all_grads = grads.tolist()
+            for node, grad in zip(self.nodes, all_grads):
                 node.grad = grad
             wanted_grads = grads[self._slots(wanted)]
             result = dict(zip(wanted, wanted_grads.tolist()))
@@ -523,7 +529,8 @@ class Graph:
                                      f"{', '.join(n for n, g in result.items() if not _finite(g))}")
         # with wrt, only part of the graph has gradients: pictures and steps need them all
         self._backward_done = wanted is self._names or set(wanted) == set(self.inputs)
-        self._result = result if self._backward_done else None     # see backward_done
+        if self._backward_done:                     # every node's gradient: see backward_done
+            self._result = all_grads if self._by_levels else [n.grad for n in self.nodes]
         Graph.runs += 1
         return result
 
@@ -588,8 +595,8 @@ class Graph:
     def _slots(self, wanted):
         """Where the wanted inputs sit in the plan's arrays, as an index array (cached per
         set of names; all of them, the usual case, found without hashing the names)."""
-        key = "all" if wanted is self._names else ("slots",) + tuple(wanted)
-        cache = self.__dict__.setdefault("_needed_cache", {})
+        key = "all" if wanted is self._names else tuple(wanted)
+        cache = self.__dict__.setdefault("_slots_cache", {})
         if key not in cache:
             cache[key] = np.array([self.index[self.inputs[name]] for name in wanted],
                                   dtype=np.intp)
@@ -629,7 +636,7 @@ class Graph:
 
     def first_upstream(self, upstream):
         """d output / d output: 1 for a scalar output, or the array the caller gives."""
-        if not (self._forward_done and self.output.value is self._out):   # quick: forward_done
+        if not self.forward_done:
             raise RuntimeError("call forward(...) before backward(): backward needs the "
                                "values of the last forward pass" + self.overwritten())
         out = self.output.value

@@ -1054,3 +1054,91 @@ def test_a_missing_input_of_a_big_graph_is_named_in_a_short_message():
     message = str(error.value)
     assert "missing a value for input 'x0' and 1 more" in message
     assert f"({len(g.inputs):,} in all)" in message and len(message) < 400
+
+
+def test_backward_after_another_graph_ran_a_shared_gate_is_refused_not_wrong():
+    """A = Graph(q * z) and B = Graph(q) share q = x*y. After B ran at other inputs, q's
+    cache holds B's numbers: A's backward gave x 28 and y 20 (right: 12, 8)."""
+    x, y, z = bp.inputs("x y z")
+    q = x * y
+    A, B = bp.Graph(q * z), bp.Graph(q)
+    A.forward(x=2.0, y=3.0, z=4.0)
+    B.forward(x=5.0, y=7.0)
+    with pytest.raises(RuntimeError, match="another graph that shares nodes"):
+        A.backward()
+    A.forward(x=2.0, y=3.0, z=4.0)
+    assert A.backward() == {"x": 12.0, "y": 8.0, "z": 6.0}
+
+
+def test_the_same_numbers_from_another_graph_are_no_overwrite():
+    """B ran with A's very inputs: every shared node holds what A computed."""
+    x, y, z = bp.inputs("x y z")
+    q = x + y
+    A, B = bp.Graph(q), bp.Graph(q * z)
+    A.forward(x=1.0, y=2.0)
+    B.forward(x=1.0, y=2.0, z=5.0)
+    assert A.forward_done and A.backward() == {"x": 1.0, "y": 1.0}
+    model = bp.nn.MLP([2, 3, 2], activation="relu", seed=0)
+    X = np.array([[0.5, -1.0], [1.5, 0.2]])
+    model.forward(X)
+    bp.nn.loss_and_gradients(model, X, [0, 1])     # the loss graph, at the same X
+    assert model.graph.forward_done
+
+
+def test_a_student_changing_the_gradients_they_got_is_not_another_graph():
+    g = bp.parse("sum(w + b)")
+    g.forward(w=np.ones(3), b=np.ones(3))
+    grads = g.backward()
+    grads["b"] += 1.0                   # their own copy (b and w would share one array)
+    grads.pop("w")
+    assert g.backward_done and g.forward_done
+    np.testing.assert_array_equal(g.input_grads()["b"], np.ones(3))
+    assert "grads" in bp.show(g).text
+
+
+def test_a_failed_backward_of_another_graph_is_noticed():
+    """B's backward fails half way (sqrt at 0), after writing gradients on shared x."""
+    x, y = bp.inputs("x y")
+    A, B = bp.Graph(x * y), bp.Graph(x ** 0.5 + y)
+    A.forward(x=0.0, y=3.0)
+    B.forward(x=0.0, y=3.0)                        # the same inputs: no harm to A
+    A.backward()
+    assert A.backward_done                         # checked, and the answer cached
+    with pytest.raises(FloatingPointError):
+        B.backward()                               # writes on x and y, then fails
+    assert not A.backward_done
+    with pytest.raises(RuntimeError, match="another graph"):
+        A.input_grads()
+
+
+def test_a_shared_dead_relu_that_keeps_the_inputs_gradients_is_still_noticed():
+    """relu(x + y) at x + y < 0 passes no gradient: both graphs leave x and y at 0, but
+    the relu node's own gradient is the other graph's (its steps would contradict)."""
+    x, y, z = bp.inputs("x y z")
+    r = bp.relu(x + y)
+    A, B = bp.Graph(r * z), bp.Graph(r)
+    A.forward(x=-2.0, y=1.0, z=-4.0)
+    A.backward()
+    B.forward(x=-2.0, y=1.0)
+    B.backward()
+    assert r.grad == 1.0 and A.forward_done        # same values: no harm there
+    assert not A.backward_done                     # but r's gradient is B's
+    with pytest.raises(RuntimeError, match="another graph"):
+        bp.backward_steps(A)
+
+
+def test_inputs_named_like_cache_keys_do_not_collide():
+    """Inputs named 'slots' and 'x': the compiled path's cache of positions and the node
+    by node cache of needed nodes once shared one dict (an IndexError)."""
+    x, slots = bp.inputs("x slots")
+    out = x * slots
+    for _ in range(60):
+        out = bp.tanh(out * 0.5 + x)
+    g = bp.Graph(out)
+    assert g.plan is not None
+    g.forward(x=np.array([0.1, 0.2]), slots=np.array([0.3, 0.4]))
+    g.backward(np.ones(2), wrt=["slots", "x"])
+    g.forward(x=0.1, slots=0.3)
+    small = g.backward(wrt=["x"])
+    g.forward(x=0.1, slots=0.3)
+    assert small == {"x": g.backward()["x"]}
