@@ -21,20 +21,20 @@ import copy
 import numpy as np
 
 from . import labels
-from .graph import Graph, Node
+from .graph import Graph, Node, formula
 from .ops import OPS, Gate
 
 
 class Collapsed(Gate):
     """A subgraph used as one gate. ``inner`` is a Graph whose inputs are the gate's inputs."""
 
-    def __init__(self, inner, name, symbol=None):
+    def __init__(self, inner, name, symbol=None, checked=False):
         self.inner = inner
         self.input_names = tuple(inner.inputs)
         self.arity = len(self.input_names)
         self._name = name
         known = OPS.get(name)
-        if known is not None:
+        if known is not None and not checked:    # (collapse's own choice needs no check)
             _check_is_op(inner, name, known)
         self.symbol = symbol or (known.symbol if known is not None else name)
         if not (isinstance(self.symbol, str) and len(self.symbol) <= labels.MAX_SYMBOL):
@@ -86,7 +86,7 @@ class Collapsed(Gate):
 
     def __copy__(self):
         """A copy with its own subgraph, so two graphs never share one gate's state."""
-        return Collapsed(clone_graph(self.inner), self._name, self.symbol)
+        return Collapsed(clone_graph(self.inner), self._name, self.symbol, checked=True)
 
     def __repr__(self):
         return f"Collapsed({self._name!r}, {len(self.inner.gates())} gates)"
@@ -101,12 +101,33 @@ def _check_is_op(inner, name, known):
     pattern = _sigmoid_at(inner.output) if name == "sigmoid" else None
     if pattern and all(g in pattern or labels.constant_number(g) is not None for g in gates):
         return             # the four gates of 1/(1 + exp(-u)), and constants such as -(1)
-    what = "1/(1 + exp(-u))" if name == "sigmoid" else f"a {name} gate"
-    computes = labels.node_texts(inner)[inner.output]
+    if _computes(inner, known):
+        return             # another way to write it, such as exp(x) / (1 + exp(x))
+    what = "1/(1 + exp(-u))" if name == "sigmoid" else f"{name}(u)"
     raise ValueError(f"collapse: name={name!r} would draw this piece as the {name} gate "
                      f"({known.symbol}) and caption it with that gate's local gradient, but "
-                     f"it computes {computes}, not {what}: pass a name of your own, such as "
-                     "name='f'")
+                     f"it computes {formula(inner)}, not {what}: pass a name of your own, "
+                     "such as name='f'")
+
+
+CHECK_POINTS = (-1.7, -0.6, 0.3, 1.1, 2.4)
+"""Where a one-input piece is compared with the op it is named after."""
+
+
+def _computes(inner, known):
+    """Does this one-input piece give the op's outputs at CHECK_POINTS (to round-off)?"""
+    try:
+        op = known()
+    except TypeError:                        # an op with constants (leaky_relu's alpha)
+        return False
+    if len(inner.inputs) != 1 or op.arity != 1:
+        return False
+    (name,) = inner.inputs
+    try:
+        return all(np.isclose(inner.forward(**{name: x}), op.forward(x), rtol=1e-9, atol=1e-12)
+                   for x in CHECK_POINTS)
+    except (ArithmeticError, ValueError):     # not defined at a point: not the same function
+        return False
 
 
 def _check_graph(graph, what):
@@ -179,6 +200,7 @@ def collapse(graph, nodes, name=None, symbol=None):
     """
     graph = _check_graph(graph, "collapse")
     chosen = _resolve(graph, nodes)
+    checked = name is None                   # the name collapse picks fits the piece
     if name is None:
         name = "sigmoid" if _sigmoid_at(chosen[-1]) == chosen else "f"
     piece, top, boundary = _piece(graph, chosen)
@@ -188,13 +210,13 @@ def collapse(graph, nodes, name=None, symbol=None):
         if node in piece:
             mapping[node] = _clone(node, mapping)
     inner = Graph(mapping[top])
-    gate = Collapsed(inner, name, symbol)
+    gate = Collapsed(inner, name, symbol, checked=checked)
 
     new = {}
     for node in graph.nodes:
         if node is top:
             new[node] = Node(gate, [new[b] for b in boundary])
-        elif node not in piece:
+        elif node not in piece or node.kind == "constant":    # (a shared constant: both)
             new[node] = _clone(node, new)
     # No expression text: the repr then writes the new structure, sigmoid(w0*x0 + ...).
     return _rerun(graph, Graph(new[graph.output]))
@@ -253,13 +275,17 @@ def _resolve(graph, nodes):
 
 
 def _piece(graph, chosen):
-    """The nodes to put inside (gates + their private constants), its top, its inputs."""
+    """The nodes to put inside (gates + their constants), its top, its inputs. A constant
+    the rest of the graph uses too goes inside as well (the outside keeps its own copy):
+    as an input of the piece, the 1 of 1/(1 + exp(-u)) would make sigmoid a gate of two
+    inputs, and the sigmoid's rule would be applied to the wrong one."""
     consumers = {node: [e.target for e in edges] for node, edges in graph.consumers.items()}
     piece = set(chosen)
     for node in reversed(graph.nodes):      # consumers first: neg(1) brings its 1 along
         if node in piece:
             for parent in node.inputs:
-                if (labels.constant_number(parent) is not None
+                if parent.kind == "constant" or (
+                        labels.constant_number(parent) is not None
                         and all(c in piece for c in consumers[parent])):
                     piece.add(parent)
     exits = [n for n in chosen

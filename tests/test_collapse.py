@@ -172,7 +172,7 @@ def test_a_piece_named_after_an_op_must_be_that_op():
         "collapse: name='sigmoid' would draw this piece as the sigmoid gate (σ) and caption "
         "it with that gate's local gradient, but it computes x*y + z, not 1/(1 + exp(-u)): "
         "pass a name of your own, such as name='f'")
-    with pytest.raises(ValueError, match="it computes x\\*y, not a tanh gate"):
+    with pytest.raises(ValueError, match="it computes x\\*y, not tanh\\(u\\)"):
         bp.collapse(g, g.gates()[:1], name="tanh")
     with pytest.raises(ValueError, match="not 1/\\(1 \\+ exp\\(-u\\)\\)"):
         bp.Collapsed(bp.parse("x*y"), "sigmoid")          # the gate itself checks too
@@ -185,3 +185,30 @@ def test_a_piece_named_after_an_op_must_be_that_op():
     s = lecture_graph()
     named = bp.collapse(s, bp.find_sigmoids(s)[0], name="sigmoid")
     assert bp.backward_steps(named)[0].caption.startswith("σ: local (1-0.73)*0.73")
+
+
+def test_another_way_to_write_an_op_may_take_its_name():
+    """exp(x) / (1 + exp(x)) is the sigmoid: it computes sigma at every point checked, so
+    it may be drawn and captioned as the sigma gate (the captions' (1-s)*s is true)."""
+    g = bp.parse("exp(x) / (1 + exp(x))")
+    g.forward(x=0.5)
+    g.backward()
+    s = bp.collapse(g, g.gates(), name="sigmoid")
+    assert s.gates()[0].gate.symbol == "σ"
+    assert s.backward() == pytest.approx(g.backward())
+
+
+def test_a_sigmoid_whose_1_is_shared_outside_keeps_one_input_and_the_right_gradient():
+    """One constant node 1 used by the sigmoid and by '+ 1' outside it: the piece used
+    to take that 1 as a second input, and sigmoid's rule then gave d/dx = -1.33 (the
+    truth: sigma'(0.5) = 0.235). The constant goes inside; the outside keeps its own."""
+    x, one = bp.inputs("x"), bp.constant(1.0)
+    g = bp.Graph(1 / (one + bp.exp(-x)) + one)
+    g.forward(x=0.5)
+    truth = g.backward()
+    assert truth["x"] == pytest.approx(0.25 - 0.25 * np.tanh(0.25) ** 2)   # sigma'(0.5)
+    c = bp.collapse(g, bp.find_sigmoids(g)[0])
+    sigma = next(n for n in c.gates() if n.gate.name == "sigmoid")
+    assert len(sigma.inputs) == 1
+    assert c.forward(x=0.5) == pytest.approx(g.forward(x=0.5))
+    assert c.backward() == pytest.approx(truth)
