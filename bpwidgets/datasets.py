@@ -88,11 +88,12 @@ def whole_number(value, name, least=1):
 
 
 def check_seed(seed):
-    """``seed`` as an int: the same seed gives the same random numbers, run after run.
+    """``seed`` as an int: the same seed gives the same random numbers, run after run;
+    or None: new random numbers each time (numpy's fresh entropy).
 
     Numpy takes any whole number >= 0 (``np.random.default_rng(seed)``); anything else
     is refused here, naming the argument, rather than deep inside numpy."""
-    return whole_number(seed, "seed", least=0)
+    return None if seed is None else whole_number(seed, "seed", least=0)
 
 
 MAX_NOISE = 10.0

@@ -52,8 +52,8 @@ def jacobian(g, wrt="x", max_entries=MAX_ENTRIES, **inputs):
     backward pass with upstream = one-hot on output entry i, so this costs one backward
     per output entry: fine for pictures, never how training works. Array entries are
     numbered in C order (row by row), as ``np.ravel`` does. Afterwards the graph holds the
-    values at ``inputs`` and the gradients of the last row's backward (for ``wrt`` and
-    the nodes between it and the output: backward is asked for ``wrt`` only).
+    values at ``inputs`` and the gradients of the last row's backward (the other rows ask
+    backward for ``wrt`` only; the last one runs in full, for pictures and steps).
 
     >>> jacobian("sum((W @ x) ** 2)", wrt="x", W=[[0.1, 0.5], [-0.3, 0.8]], x=[0.2, 0.4])
     array([[-0.112,  0.636]])
@@ -73,7 +73,8 @@ def jacobian(g, wrt="x", max_entries=MAX_ENTRIES, **inputs):
     for i in range(n_out):
         one_hot = np.zeros(np.shape(out))
         one_hot.flat[i] = 1.0
-        grads = g.backward(one_hot, wrt=[wrt])
+        last = i == n_out - 1               # the last row in full: pictures and steps need it
+        grads = g.backward(one_hot, wrt=None if last else [wrt])
         J[i] = np.ravel(grads[wrt])
     return J
 

@@ -28,7 +28,6 @@ import numpy as np
 from . import functions as F
 from .datasets import check_seed, whole_number
 from .graph import Graph, apply, inputs, is_number
-from .labels import check_decimals
 from .ops import Gate
 
 
@@ -268,7 +267,7 @@ class MLP:
 
         A maxout layer writes its two pieces: ``h1 = max(x W1 + b1, x U1 + c1)``.
         """
-        decimals = check_decimals(decimals)
+        decimals = whole_number(decimals, "decimals (places after the point)", least=0)
         self.forward(X)
         rows = [f"x = {_fmt(X, decimals)}"]
         prev = "x"

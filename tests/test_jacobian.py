@@ -168,11 +168,22 @@ def test_jacobian_refuses_a_huge_matrix_and_says_what_it_would_cost():
 
 
 def test_jacobian_asks_backward_for_wrt_only():
+    """Every row but the last asks backward for wrt only; the last runs in full, so the
+    graph is left with every gradient (pictures and steps need them all)."""
     g = bp.parse("x * c")
+    asked = []
+    backward = g.backward
+
+    def spy(upstream=None, wrt=None):
+        asked.append(wrt)
+        return backward(upstream, wrt=wrt)
+    g.backward = spy
     J = bp.jacobian(g, wrt="x", x=2.0, c=[1.0, -2.0, 3.0])
     np.testing.assert_array_equal(J, [[1.0], [-2.0], [3.0]])
+    assert asked == [["x"], ["x"], None]
     assert g.inputs["x"].grad == 3.0            # the last row's backward: upstream e_2
-    assert g.inputs["c"].grad is None           # never asked for: not computed
+    np.testing.assert_array_equal(g.inputs["c"].grad, [0.0, 0.0, 2.0])
+    assert g.backward_done
 
 
 JACOBIAN_MODULE = importlib.import_module("bpwidgets.jacobian")   # bp.jacobian: the function
