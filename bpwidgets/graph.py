@@ -307,7 +307,8 @@ class Graph:
         self.learner_sums = []       # see _backward_node_by_node
         self._forward_done = self._backward_done = self._by_levels = False
         self._out = self._given = self._result = None   # what the last runs gave (forward_done)
-        self._checked = (-1, None)              # (Graph.runs then, _ours() then)
+        self._checked = (-1, None)              # (Graph.runs then, _checks() then)
+        self._forward_at = -1                   # Graph.runs when forward last finished
 
     def __repr__(self):
         what = self.expression if self.expression is not None else formula(self)
@@ -366,7 +367,7 @@ class Graph:
         self._out = self.output.value
         if not self._by_levels:                 # (_forward_by_levels keeps its own list)
             self._given = ([node.value for node in self.inputs.values()], range(len(self.inputs)))
-        self._forward_done = True
+        self._forward_done, self._forward_at = True, Graph.runs
         return self.output_value()
 
     @property
@@ -377,9 +378,7 @@ class Graph:
         with this one shares an input, so it gave that input a value of its own (the same
         numbers do no harm: gates are deterministic), and so changed every node it
         shares, this graph's output among them if it holds it."""
-        if self._checked[0] != Graph.runs:         # (pictures ask once per number shown)
-            self._ours()
-        return self._forward_done and self._checked[1][0]
+        return self._forward_done and self._values_ours()
 
     @property
     def backward_done(self):
@@ -387,29 +386,37 @@ class Graph:
         still hold its gradients? (Another graph's backward gives the nodes it shares its
         own: all of them are compared, since a shared relu that passes nothing leaves the
         inputs' gradients as they were.)"""
-        if self._checked[0] != Graph.runs:
-            self._ours()
-        return self._backward_done and all(self._checked[1])
+        return self._backward_done and self._values_ours() and self._grads_ours()
 
-    def _ours(self):
-        """(do the nodes hold this graph's values, and its gradients?), worked out once
-        per run of any graph: pictures ask for every number they show."""
-        runs, ours = self._checked
+    def _checks(self):
+        """[values ours?, gradients ours?], each worked out when first asked after a run
+        of any graph (None until then): pictures ask for every number they show."""
+        runs, checks = self._checked
         if runs != Graph.runs:
-            ours = (self._given is not None
-                    and _all_same([self.output.value], [self._out], range(1))
-                    and _all_same([node.value for node in self.inputs.values()], *self._given),
-                    self._result is not None
-                    and _all_same([node.grad for node in self.nodes], self._result,
-                                  range(len(self.nodes))))
-            self._checked = (Graph.runs, ours)
-        return ours
+            checks = [None, None]
+            self._checked = (Graph.runs, checks)
+        return checks
+
+    def _values_ours(self):
+        checks = self._checks()
+        if checks[0] is None:
+            checks[0] = (self._given is not None
+                         and _all_same([self.output.value], [self._out], range(1))
+                         and _all_same([n.value for n in self.inputs.values()], *self._given))
+        return checks[0]
+
+    def _grads_ours(self):
+        checks = self._checks()
+        if checks[1] is None:
+            checks[1] = self._result is not None and _all_same(
+                [n.grad for n in self.nodes], self._result, range(len(self.nodes)))
+        return checks[1]
 
     def overwritten(self):
         """Why this graph's numbers are gone though it ran, or "": another graph that shares
         nodes with it ran since (see forward_done). Error messages add it."""
-        values, grads = self._ours()
-        if self._forward_done and not (values and (grads or not self._backward_done)):
+        if self._forward_done and not (self._values_ours() and (
+                not self._backward_done or self._grads_ours())):
             return (" (this graph did run, but another graph that shares nodes with it has "
                     "run since and written its own numbers on them: run forward(...) on this "
                     "graph again)")
@@ -636,7 +643,8 @@ class Graph:
 
     def first_upstream(self, upstream):
         """d output / d output: 1 for a scalar output, or the array the caller gives."""
-        if not self.forward_done:
+        # nobody ran since this graph's forward (training's loop): nothing to compare
+        if not (self._forward_done and (Graph.runs == self._forward_at or self.forward_done)):
             raise RuntimeError("call forward(...) before backward(): backward needs the "
                                "values of the last forward pass" + self.overwritten())
         out = self.output.value
