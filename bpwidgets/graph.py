@@ -307,7 +307,8 @@ class Graph:
         self.learner_sums = []       # see _backward_node_by_node
         self._forward_done = self._backward_done = self._by_levels = False
         self._out = self._given = self._result = None   # what the last runs gave (forward_done)
-        self._checked = (-1, None)              # (Graph.runs then, _checks() then)
+        self._checked_at = -1                   # Graph.runs when the two below were found
+        self._forward_ok = self._backward_ok = False    # forward_done, backward_done then
         self._forward_at = -1                   # Graph.runs when forward last finished
 
     def __repr__(self):
@@ -368,6 +369,7 @@ class Graph:
         if not self._by_levels:                 # (_forward_by_levels keeps its own list)
             self._given = ([node.value for node in self.inputs.values()], range(len(self.inputs)))
         self._forward_done, self._forward_at = True, Graph.runs
+        self._checked_at = -1                   # work forward_done out afresh
         return self.output_value()
 
     @property
@@ -378,7 +380,9 @@ class Graph:
         with this one shares an input, so it gave that input a value of its own (the same
         numbers do no harm: gates are deterministic), and so changed every node it
         shares, this graph's output among them if it holds it."""
-        return self._forward_done and self._values_ours()
+        if self._checked_at != Graph.runs:         # (pictures ask once per number shown)
+            self._check_ours()
+        return self._forward_ok
 
     @property
     def backward_done(self):
@@ -386,37 +390,24 @@ class Graph:
         still hold its gradients? (Another graph's backward gives the nodes it shares its
         own: all of them are compared, since a shared relu that passes nothing leaves the
         inputs' gradients as they were.)"""
-        return self._backward_done and self._values_ours() and self._grads_ours()
+        if self._checked_at != Graph.runs:
+            self._check_ours()
+        return self._backward_ok
 
-    def _checks(self):
-        """[values ours?, gradients ours?], each worked out when first asked after a run
-        of any graph (None until then): pictures ask for every number they show."""
-        runs, checks = self._checked
-        if runs != Graph.runs:
-            checks = [None, None]
-            self._checked = (Graph.runs, checks)
-        return checks
-
-    def _values_ours(self):
-        checks = self._checks()
-        if checks[0] is None:
-            checks[0] = (self._given is not None
-                         and _all_same([self.output.value], [self._out], range(1))
-                         and _all_same([n.value for n in self.inputs.values()], *self._given))
-        return checks[0]
-
-    def _grads_ours(self):
-        checks = self._checks()
-        if checks[1] is None:
-            checks[1] = self._result is not None and _all_same(
-                [n.grad for n in self.nodes], self._result, range(len(self.nodes)))
-        return checks[1]
+    def _check_ours(self):
+        """Work out forward_done and backward_done, once per run of any graph."""
+        self._forward_ok = (self._forward_done
+                            and _all_same([self.output.value], [self._out], range(1))
+                            and _all_same([n.value for n in self.inputs.values()], *self._given))
+        self._backward_ok = (self._forward_ok and self._backward_done and _all_same(
+            [n.grad for n in self.nodes], self._result, range(len(self.nodes))))
+        self._checked_at = Graph.runs
 
     def overwritten(self):
         """Why this graph's numbers are gone though it ran, or "": another graph that shares
         nodes with it ran since (see forward_done). Error messages add it."""
-        if self._forward_done and not (self._values_ours() and (
-                not self._backward_done or self._grads_ours())):
+        if self._forward_done and not (self.forward_done and (
+                not self._backward_done or self.backward_done)):
             return (" (this graph did run, but another graph that shares nodes with it has "
                     "run since and written its own numbers on them: run forward(...) on this "
                     "graph again)")
@@ -538,7 +529,7 @@ class Graph:
         self._backward_done = wanted is self._names or set(wanted) == set(self.inputs)
         if self._backward_done:                     # every node's gradient: see backward_done
             self._result = all_grads if self._by_levels else [n.grad for n in self.nodes]
-        Graph.runs += 1
+        Graph.runs += 1                             # (so forward_done is worked out afresh)
         return result
 
     def _backward_node_by_node(self, wanted):

@@ -628,15 +628,8 @@ def test_a_learners_gate_whose_bias_gradient_the_engine_summed_is_told_so():
 
 
 def test_a_gate_given_too_few_inputs_is_the_callers_slip_not_a_fail():
-    """gradcheck(Mul(), 1.0): the gate is fine; the call is short of an input."""
-    class Mul(bp.Gate):
-        def forward(self, a, b):
-            self.a, self.b = a, b
-            return a * b
-
-        def backward(self, upstream):
-            return upstream * self.b, upstream * self.a
-
-    with pytest.raises(TypeError, match=r"Mul.forward\(a, b\) cannot take the 1 input\(s\)"):
-        bp.gradcheck(Mul(), 1.0)
-    assert bp.gradcheck(Mul(), 1.0, 2.0).ok
+    """gradcheck(RightMultiply(), 1.0): the gate is fine; the call is short of an input."""
+    with pytest.raises(TypeError,
+                       match=r"RightMultiply.forward\(a, b\) cannot take the 1 input\(s\)"):
+        bp.gradcheck(RightMultiply(), 1.0)
+    assert bp.gradcheck(RightMultiply(), 1.0, 2.0).ok
