@@ -58,14 +58,18 @@ def numerical_gradient(f, x, h=STEP):
     x = np.array(x, dtype=float)
     grad = np.zeros_like(x)
     for index in np.ndindex(x.shape):
-        saved = x[index]
-        x[index] = saved + h
-        up = f(x)
-        x[index] = saved - h
-        down = f(x)
-        x[index] = saved
-        grad[index] = (up - down) / (2 * h)
+        grad[index] = (_moved(f, x, index, h) - _moved(f, x, index, -h)) / (2 * h)
     return grad
+
+
+def _moved(f, x, index, step):
+    """f with entry ``index`` of ``x`` moved by ``step``, and put back after."""
+    saved = x[index]
+    x[index] = saved + step
+    try:
+        return f(x)
+    finally:
+        x[index] = saved
 
 
 @dataclass
@@ -475,22 +479,18 @@ def _check_input(f, x, analytic, entries, start, h, tolerance, name):
 def _nudged(f, x, index, k, h, name):
     """f with entry ``index`` of input ``name`` moved by k h (and put back after). Where f
     is not defined there, say so: the caller never gave that point, the check made it."""
-    saved = x[index]
-    x[index] = saved + k * h
     try:
-        return f(x)
+        return _moved(f, x, index, k * h)
     except Exception as error:
         where = name if index == () else f"{name}[{', '.join(map(str, index))}]"
         step = "h" if abs(k) == 1 else f"{abs(k)}h"
         uses = "" if abs(k) == 1 else " (and by ±2h, for its error bar)"
         raise ValueError(
             f"gradcheck: f is not defined at {where} {'+' if k > 0 else '-'} {step} = "
-            f"{x[index]:.6g} (h = {h:g}): {error}\nThe numerical gradient moves each input "
-            f"entry by ±h{uses}: check at a point further than {step} from the edge of f's "
-            "domain, or pass a smaller h="
+            f"{x[index] + k * h:.6g} (h = {h:g}): {error}\nThe numerical gradient moves each "
+            f"input entry by ±h{uses}: check at a point further than {step} from the edge of "
+            "f's domain, or pass a smaller h="
         ) from error
-    finally:
-        x[index] = saved
 
 
 def _error_bar(estimate, up2, down2, h):

@@ -247,10 +247,7 @@ class Explorer(anywidget.AnyWidget, Guarded):
         if not self.nudge_on or not self.graph.backward_done:
             return
         h = self.nudge_h
-        if np.ndim(self.graph.output.value) != 0:
-            self.nudge_text = ("the nudge compares one output number; this graph's output "
-                               f"has shape {np.shape(self.graph.output.value)}")
-        elif self.nudge_label not in self._targets:
+        if self.nudge_label not in self._targets:
             self.nudge_text = "choose an input to nudge"
         elif h == 0 or not math.isfinite(h):
             self.nudge_text = "choose a nonzero h"
