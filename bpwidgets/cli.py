@@ -97,16 +97,14 @@ def output_suffix(output):
 def render_command(args):
     from .render import write
     suffix = output_suffix(args.output)
-    if suffix == ".html" and args.decimals is not None:
-        raise UsageError("--decimals is for pictures (.svg, .png); a page (.html) writes "
-                         "its numbers with 2 decimals: leave --decimals out")
     graph, value, _ = run(args.expression, args.values, backward=False)
+    decimals = args.decimals
     if suffix == ".html":
         from .page import write_page
         if np.ndim(value) != 0:
             raise UsageError(f"the output has shape {np.shape(value)}; a live page needs a "
                              "scalar output: wrap the expression in sum(...)")
-        write_page(graph, args.output, show_local=args.show_local,
+        write_page(graph, args.output, show_local=args.show_local, decimals=decimals,
                    **{name: graph.inputs[name].value for name in graph.inputs})
         print(f"wrote {args.output}")
         return
@@ -115,7 +113,6 @@ def render_command(args):
     else:
         print(f"bpwidgets: note: the output has shape {np.shape(value)}, so the picture "
               "shows forward values only", file=sys.stderr)
-    decimals = 2 if args.decimals is None else args.decimals
     write(graph, args.output, show_local=args.show_local, decimals=decimals)
     print(f"wrote {args.output}")
 
@@ -141,9 +138,8 @@ def make_parser():
                         help="where to write the picture: FILE.svg, FILE.png or FILE.html")
     render.add_argument("--show-local", action="store_true",
                         help="also show each edge's local gradient")
-    render.add_argument("--decimals", type=int, default=None,
-                        help="places after the point in a picture (default 2; .svg and "
-                             ".png only)")
+    render.add_argument("--decimals", type=int, default=2,
+                        help="places after the point in the numbers, 0 to 6 (default 2)")
     grad.set_defaults(handler=grad_command)
     render.set_defaults(handler=render_command)
     return parser

@@ -77,16 +77,16 @@ gate with start and next. Made with bpwidgets.</p>
 """
 
 
-def page_html(graph, show_local=False, **inputs):
+def page_html(graph, show_local=False, decimals=2, **inputs):
     """The page's HTML text for ``graph`` (a Graph or an expression string), its inputs
-    given as for ``bp.explore``."""
+    given as for ``bp.explore``; ``decimals`` (0 to 6) as the pictures'."""
     from .widgets.explorer import Explorer
     from .widgets.stepper import page_steps
     if isinstance(graph, str):
         graph = parse(graph)
     if isinstance(graph, Graph):
         check_size(graph)                 # too big to draw: GraphTooBig says so, at once
-    explorer = Explorer(graph, **inputs)
+    explorer = Explorer(graph, decimals=decimals, **inputs)
     if explorer.error:
         # The explorer runs forward and backward, then draws; an error in either ends up
         # in explorer.error. If the numbers worked, the picture is what failed.
@@ -101,14 +101,14 @@ def page_html(graph, show_local=False, **inputs):
     state = explorer.page_state()
     state["kernel"] = False
     state["caption"] = ""                   # the page writes its own (explorer.js)
-    state.update(page_steps(explorer.graph, backward_steps(explorer.graph)))
+    state.update(page_steps(explorer.graph, backward_steps(explorer.graph, decimals)))
     title = explorer.expanded.expression or f"a graph of {len(explorer.graph.nodes)} nodes"
     return PAGE.format(title=html.escape(title), style=view_style(),
                        state=_script_json(state), view=_script_json(view_source()),
                        boot=BOOT)
 
 
-def write_page(graph, path, show_local=False, **inputs):
+def write_page(graph, path, show_local=False, decimals=2, **inputs):
     """Write the page to ``path``, a name ending in .html (see ``page_html``); returns
     the path."""
     suffix = pathlib.Path(path).suffix.lower()
@@ -116,7 +116,7 @@ def write_page(graph, path, show_local=False, **inputs):
         raise ValueError(f"cannot write {str(path)!r}: a page's file name must end in "
                          f"{SUFFIX} (got {suffix or 'no extension'!r}); for a picture, "
                          f"bp.render.write(graph, 'name.svg') or 'name.png'")
-    text = page_html(graph, show_local=show_local, **inputs)
+    text = page_html(graph, show_local=show_local, decimals=decimals, **inputs)
     with open(path, "w", encoding="utf-8") as file:
         file.write(text)
     return path

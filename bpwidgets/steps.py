@@ -124,8 +124,14 @@ def stepped_gates(graph):
     return [node for node in reversed(graph.nodes) if node.gate is not None and node not in hidden]
 
 
-def backward_steps(graph):
-    """Every gate in the order backward visits it, each with its edges and caption."""
+def backward_steps(graph, decimals=2):
+    """Every gate in the order backward visits it, each with its edges and caption.
+
+    ``decimals``: the places a caption gives its results, as the pictures' ``decimals``
+    (0 to 6). Captions keep at least the lecture's two, and add digits where the
+    arithmetic needs them to check out as printed (see PRECISIONS)."""
+    decimals = labels.check_decimals(decimals)
+    precisions = [(d, d_operands) for d, d_operands in PRECISIONS if d >= decimals]
     if not isinstance(graph, Graph):
         raise ValueError(f"backward_steps needs a bp.Graph, got {type(graph).__name__}: it reads "
                          "the values and gradients a Graph keeps on its nodes (a batched runner "
@@ -141,14 +147,14 @@ def backward_steps(graph):
         symbol = labels.gate_label(node)[0]
         slots = [i for i, source in enumerate(node.inputs)
                  if (node, i) not in folded and source not in hidden]
-        edges = _edge_steps(node, slots, texts)
+        edges = _edge_steps(node, slots, texts, precisions)
         caption = f"{symbol}: {_say(node, edges)}"
         for edge in edges:
             arrived.setdefault(edge.source, []).append(edge.downstream)
         for source in dict.fromkeys(edge.source for edge in edges):
             parts = arrived[source]
             if len(parts) > 1 and len(parts) == len(graph.consumers[source]):
-                caption += f"; {_fork_sum(texts[source], parts, source.grad)}"
+                caption += f"; {_fork_sum(texts[source], parts, source.grad, precisions)}"
         steps.append(Step(len(steps) + 1, node, graph.node_id(node), symbol, edges, caption))
     return steps
 
@@ -171,10 +177,10 @@ def checks_out(texts, combine):
     return abs(exact - result.value) < result.half_unit * (1 - 1e-9)   # no tie: 0.315 is no 0.31
 
 
-def _edge_steps(node, slots, texts):
-    """The gate's edge steps, all at one precision: the first of PRECISIONS at which every
-    edge's local × upstream = downstream checks out as printed."""
-    for precision in PRECISIONS:
+def _edge_steps(node, slots, texts, precisions=PRECISIONS):
+    """The gate's edge steps, all at one precision: the first of ``precisions`` at which
+    every edge's local × upstream = downstream checks out as printed."""
+    for precision in precisions:
         made = [_edge_step(node, i, texts, *precision) for i in slots]
         if all(ok for _, ok in made):
             break
@@ -188,7 +194,7 @@ def _edge_step(node, i, texts, d=2, d_operands=2):
     local = node.local_gradients[i] if node.local_gradients is not None else None
     ok = True
     if local is None:
-        text = f"{_non_elementwise(node, i, texts)} = {fixed(downstream)}"
+        text = f"{_non_elementwise(node, i, texts, d)} = {fixed(downstream, d)}"
     else:
         numbers = [short(local, d_operands), fixed(upstream, d_operands), fixed(downstream, d)]
         text = (f"local {local_text(node, i, texts, d_operands)} × upstream {numbers[1]} = "
@@ -209,11 +215,11 @@ def _summed(upstream, downstream, name):
     return f" (summed over {which}, where forward broadcast {_bracket(name)})"
 
 
-def _fork_sum(name, parts, total):
+def _fork_sum(name, parts, total, precisions=PRECISIONS):
     """'x gets 1.00 - 4.00 = -3.00 in all: gradients add at a fork'."""
     if any(np.ndim(part) != 0 for part in parts):
         return f"{_bracket(name)} gets the sum of its {len(parts)} gradients: they add at a fork"
-    for d, d_operands in PRECISIONS:
+    for d, d_operands in precisions:
         numbers = [fixed(part, d_operands) for part in parts] + [fixed(total, d)]
         if checks_out(numbers, sum):
             break
@@ -222,9 +228,9 @@ def _fork_sum(name, parts, total):
     return f"{_bracket(name)} gets {terms} = {numbers[-1]} in all: gradients add at a fork"
 
 
-def _non_elementwise(node, i, texts):
+def _non_elementwise(node, i, texts, decimals=2):
     """@ and sum have no elementwise local gradient: say the rule backward used."""
-    return node.gate.backward_rule(i, input_texts(node, texts), fixed(node.grad))
+    return node.gate.backward_rule(i, input_texts(node, texts), fixed(node.grad, decimals))
 
 
 def _say(node, edges):

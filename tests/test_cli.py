@@ -2,6 +2,7 @@
 disk, and every failure as one line on stderr with a non-zero exit."""
 
 import json
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -172,8 +173,9 @@ def test_a_file_name_that_is_only_an_extension_is_refused_as_nameless(capsys, tm
     assert [p.name for p in tmp_path.rglob("*")] == ["sub"]
 
 
-def test_decimals_draws_a_picture_and_is_refused_for_a_page(capsys, tmp_path):
-    """A page writes 2 decimals: --decimals 4 was silently ignored for .html."""
+def test_decimals_draws_a_picture_and_a_page(capsys, tmp_path):
+    """--decimals 4 gives four places in a picture and on a page (it was refused for
+    .html, whose page always wrote 2); out of range, it is refused for both."""
     svg = tmp_path / "g.svg"
     status, _, _ = run(capsys, "render", "x * y", "x=1", "y=2", "-o", str(svg),
                        "--decimals", "4")
@@ -185,8 +187,12 @@ def test_decimals_draws_a_picture_and_is_refused_for_a_page(capsys, tmp_path):
     page = tmp_path / "g.html"
     status, out, err = run(capsys, "render", "x * y", "x=1", "y=2", "-o", str(page),
                            "--decimals", "4")
-    assert status == 1 and out == "" and not page.exists()
-    assert err == ("bpwidgets: error: --decimals is for pictures (.svg, .png); a page (.html) "
-                   "writes its numbers with 2 decimals: leave --decimals out\n")
-    status, _, _ = run(capsys, "render", "x * y", "x=1", "y=2", "-o", str(page))
-    assert status == 0 and page.exists()
+    assert status == 0 and err == "" and page.exists()
+    state = json.loads(re.search(r'<script type="application/json" id="bpx-state">(.*?)</script>',
+                                 page.read_text(encoding="utf-8"), re.S).group(1))
+    assert state["picture"]["decimals"] == 4
+    for name in ("h.svg", "h.html"):
+        status, out, err = run(capsys, "render", "x * y", "x=1", "y=2", "-o",
+                               str(tmp_path / name), "--decimals", "9")
+        assert status == 1 and out == "" and not (tmp_path / name).exists()
+        assert "decimals must be a whole number from 0 to 6" in err

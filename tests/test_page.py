@@ -244,3 +244,37 @@ def test_the_page_steps_through_backward_with_pythons_steps_and_numbers(tmp_path
             assert errors == []
         finally:
             browser.close()
+
+
+def test_a_page_writes_the_places_asked_for(tmp_path):
+    """write_page(..., decimals=3): the picture, the table and the step captions the page
+    computes all give three places. Numbers by hand: the output is sigmoid(1), w0's
+    gradient is sigmoid'(1) times x0 = -1, and the first step is 1/x at x = 1 + e^-1."""
+    assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}"
+    from playwright.sync_api import sync_playwright
+    s = 1 / (1 + np.exp(-1))
+    local = -1 / (1 + np.exp(-1)) ** 2
+    path = bp.write_page(SIGMOID, tmp_path / "three.html", decimals=3,
+                         w0=2, x0=-1, w1=-3, x1=-2, w2=-3)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            errors = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.goto(Path(path).as_uri())
+            page.wait_for_function("() => document.querySelectorAll("
+                                   "'.bpx-frame g#out text').length == 2", timeout=10_000)
+            out = page.locator(".bpx-frame g#out text").all_text_contents()
+            assert out == [f"{s:.3f}", "1.000"]
+            shown = table(page)
+            assert shown["output"] == f"{s:.3f}"
+            assert shown["w0"] == ["2.000", f"{-s * (1 - s):.3f}"]
+            page.get_by_role("button", name="|◀ start").click()
+            page.get_by_role("button", name="next ▶").click()
+            text = page.locator(".bpx-caption").text_content()
+            assert f"local {local:.3f} × upstream 1.000 = {local:.3f}" in text, text
+            assert errors == []
+        finally:
+            browser.close()

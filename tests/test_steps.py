@@ -259,3 +259,24 @@ def test_a_broadcast_input_s_step_says_its_gradient_was_summed():
                               "broadcast b)")
     to_x = next(edge for edge in add.edges if edge.source_text == "x")
     assert "summed" not in to_x.text
+
+
+def test_captions_give_the_places_asked_for():
+    """decimals=4: the lecture's first step to four places, worked out by hand:
+    1/x at x = 1 + e^-1 has local gradient -1/x^2."""
+    g = bp.parse(SIGMOID)
+    g.forward(**LECTURE)
+    g.backward()
+    x = 1 + math.exp(-1)
+    local = -1 / x ** 2
+    first, _, third = bp.backward_steps(g, decimals=4)[:3]
+    assert first.caption == (f"1/x: local -1/{x:.4f}^2 = {local:.4f} × upstream 1.00 = "
+                             f"{local:.4f}")
+    assert third.caption == (f"exp: local e^-1 = {math.exp(-1):.4f} × upstream {local:.4f} "
+                             f"= {math.exp(-1) * local:.4f}")
+    # fewer than the lecture's two places: captions keep two, the arithmetic needs them
+    assert [s.caption for s in bp.backward_steps(g, decimals=0)] == \
+        [s.caption for s in bp.backward_steps(g)]
+    for wrong, error in ((7, ValueError), (-1, ValueError), (2.5, TypeError), ("4", TypeError)):
+        with pytest.raises(error, match="decimals must be a whole number from 0 to 6"):
+            bp.backward_steps(g, decimals=wrong)

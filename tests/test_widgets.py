@@ -2,6 +2,7 @@
 its layout against itself, the step-through, the sigma toggle and the error path."""
 
 import html
+import math
 import re
 import subprocess
 import sys
@@ -493,3 +494,23 @@ def test_the_nudge_of_an_array_output_says_why_and_keeps_the_step_through():
     assert "output has shape (2,)" in w.nudge_text
     w.go(0)
     assert w.caption.startswith("Backward starts at the output") and w.message == ""
+
+
+def test_explorer_writes_every_number_with_the_places_asked_for():
+    """explore(..., decimals=4): the picture, the table and the captions all give four
+    places (the page with no kernel reads the picture's decimals too). Numbers by hand:
+    the output is sigmoid(1), and each gradient is sigmoid'(1) times the other input."""
+    s = 1 / (1 + math.exp(-1))
+    slope = s * (1 - s)
+    w = bp.explore(SIGMOID, decimals=4, **LECTURE)
+    assert w.error == "" and w.picture["decimals"] == 4
+    table = w.table
+    assert f"<b>{s:.4f}</b>" in table
+    for name, other in (("w0", -1), ("x0", 2), ("w1", -2), ("x1", -3)):
+        assert re.search(rf"<b>{name}</b>.*?>{slope * other:.4f}</span>", table), name
+    assert edge_numbers(w.svg)["out"] == [f"{s:.4f}", "1.0000"]
+    w.go(3)
+    assert w.caption.endswith(f"exp: local e^-1 = {math.exp(-1):.4f} × upstream "
+                              f"{-1 / (1 + math.exp(-1)) ** 2:.4f} = {-slope:.4f}")
+    with pytest.raises(ValueError, match="decimals must be a whole number from 0 to 6"):
+        bp.explore(SIGMOID, decimals=9, **LECTURE)

@@ -46,17 +46,19 @@ PALETTE = {"negative": dot.NEGATIVE_COLOUR, "positive": dot.POSITIVE_COLOUR,
            "highlight_stroke": dot.HIGHLIGHT_STROKE}
 
 
-def explore(graph, seed=0, **inputs):
+def explore(graph, seed=0, decimals=2, **inputs):
     """An Explorer of ``graph`` (a Graph or an expression string).
 
     Each input may be given as a starting value (``x=-2``, ``W=[[1, 2], [3, 4]]``), a
     slider range ``x=(-5, 5)``, or both ``x=(-5, 5, -2)``. Inputs not given start at
     their last forward value (or 1.0), with a range around it; a range alone starts at
     the last forward value if it lies inside (else at 0, or the end nearest it). ``seed`` seeds the
-    "resample" button of big array inputs. The explorer runs its own copy of the
-    graph (``w.graph``): moving a slider leaves ``graph`` as it was.
+    "resample" button of big array inputs. ``decimals`` (0 to 6): the places every
+    number is written with, in the picture, the table and the captions (as
+    ``bp.draw``'s). The explorer runs its own copy of the graph (``w.graph``): moving a
+    slider leaves ``graph`` as it was.
     """
-    return Explorer(graph, seed=seed, **inputs)
+    return Explorer(graph, seed=seed, decimals=decimals, **inputs)
 
 
 class Explorer(anywidget.AnyWidget, Guarded):
@@ -98,7 +100,8 @@ class Explorer(anywidget.AnyWidget, Guarded):
     nudge_h = t.Float(0.1).tag(sync=True)
     nudge_text = t.Unicode("").tag(sync=True)
 
-    def __init__(self, graph, seed=0, **inputs):
+    def __init__(self, graph, seed=0, decimals=2, **inputs):
+        decimals = labels.check_decimals(decimals)
         if isinstance(graph, str):
             graph = parse(graph)
         if not isinstance(graph, Graph):
@@ -109,6 +112,7 @@ class Explorer(anywidget.AnyWidget, Guarded):
             raise ValueError(f"explore got {unknown[0]!r}, which is not an input of the "
                              f"graph (its inputs are {', '.join(graph.inputs) or 'none'})")
         super().__init__()
+        self.decimals = decimals            # places of every number shown
         # The explorer runs its own copy, so moving a slider never changes ``graph``.
         self.expanded = node_by_node(clone_graph(graph))
         self.graph = self.expanded
@@ -168,7 +172,7 @@ class Explorer(anywidget.AnyWidget, Guarded):
     def table(self):
         """The gradient table the page shows now, as HTML (made by Python)."""
         view = self._view()
-        return _table(self.graph, view.visited)
+        return _table(self.graph, view.visited, self.decimals)
 
     def page_state(self):
         """The state the view reads: every public synced trait the Explorer declares
@@ -344,7 +348,7 @@ class Explorer(anywidget.AnyWidget, Guarded):
         if self.step > self.step_count:
             return done(self.step_count)
         if self._steps is None:
-            self._steps = backward_steps(self.graph)
+            self._steps = backward_steps(self.graph, self.decimals)
         return at(self._steps, self.step)
 
     def _draw(self):
@@ -364,7 +368,7 @@ class Explorer(anywidget.AnyWidget, Guarded):
             if self.plan is None:        # the page cannot compute: send the numbers
                 self.filled = template.contents(self.graph, visited=view.visited,
                                                 highlight=view.highlight)
-                self.filled_table = _table(self.graph, view.visited)
+                self.filled_table = _table(self.graph, view.visited, self.decimals)
 
     def _template(self):
         """The SvgTemplate of the graph shown, in the display mode chosen: made once per
@@ -373,7 +377,7 @@ class Explorer(anywidget.AnyWidget, Guarded):
         template = self._templates.get(key)
         if template is None or not template.fits(self.graph):    # new, or new shapes
             template = SvgTemplate.from_graph(self.graph, show_local=self.show_local,
-                                              show_flow=self.show_flow)
+                                              show_flow=self.show_flow, decimals=self.decimals)
             self._templates[key] = template
         return template
 
@@ -504,36 +508,36 @@ def _small(value):
     return value.ndim <= 2 and all(n <= SLIDER_LIMIT for n in value.shape)
 
 
-def _table(graph, visited):
+def _table(graph, visited, decimals=2):
     """The output value and each input's gradient, coloured by sign (HTML)."""
     rows = []
     for name, node in graph.inputs.items():
         # an input's gradient is complete once every gate reading it has been visited
         known = visited is None or all(e.target in visited for e in graph.consumers[node])
         rows.append(f"<tr><td style='padding:0 6px'><b>{html.escape(name)}</b></td>"
-                    f"<td style='padding:0 6px;color:#1a8a3a'>{_numbers(node.value)}</td>"
+                    f"<td style='padding:0 6px;color:#1a8a3a'>{_numbers(node.value, decimals)}</td>"
                     f"<td style='padding:0 6px'>"
-                    f"{_numbers(node.grad, coloured=True) if known else '?'}</td></tr>")
+                    f"{_numbers(node.grad, decimals, coloured=True) if known else '?'}</td></tr>")
     return ("<div style='font-family:monospace;font-size:13px;padding:4px 8px'>"
-            f"<div style='margin-bottom:4px'>output <b>{_numbers(graph.output.value)}</b></div>"
+            f"<div style='margin-bottom:4px'>output <b>{_numbers(graph.output.value, decimals)}</b></div>"
             "<table><tr><th style='text-align:left;padding:0 6px'>input</th>"
             "<th style='text-align:left;padding:0 6px'>value</th>"
             "<th style='text-align:left;padding:0 6px'>gradient</th></tr>"
             + "".join(rows) + "</table></div>")
 
 
-def _numbers(value, coloured=False):
+def _numbers(value, decimals=2, coloured=False):
     """A value in the table: its entries in the picture's shared format, a row a line
     (gradients coloured by sign, entry by entry); an array of more than 16 by its shape."""
     if np.ndim(value) == 0:                          # the common case, on every move
-        text = labels.format_number(value)
+        text = labels.format_number(value, decimals)
         return _coloured(text, value) if coloured else html.escape(text)
     if np.size(value) > TABLE_LIMIT:
         return f"shape {np.shape(value)}"
     values = np.atleast_2d(value)
     if values.ndim > 2:
         values = values.reshape(-1, values.shape[-1])
-    texts = labels.format_numbers(values)
+    texts = labels.format_numbers(values, decimals)
     return "<br>".join(" ".join(_coloured(text, v) if coloured else html.escape(text)
                                 for text, v in zip(text_row, row))
                        for text_row, row in zip(texts, values))
