@@ -257,6 +257,8 @@ def _resolve(graph, nodes):
     ids = {graph.node_id(node): node for node in graph.nodes}
     resolved = []
     for item in items:
+        if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+            raise ValueError(_number_for_id(item, items, len(graph.nodes)))
         node = ids.get(item) if isinstance(item, str) else item
         if node is None or node not in graph.index:
             raise ValueError(f"{item!r} is not a node of this graph (ids are n0..n{len(graph.nodes) - 1})")
@@ -272,6 +274,20 @@ def _resolve(graph, nodes):
     if not resolved:
         raise ValueError("collapse needs at least one gate node")
     return sorted(set(resolved), key=graph.index.__getitem__)
+
+
+def _number_for_id(number, items, count):
+    """The error for a number given where a node id goes: ids are strings, 'n2' not 2.
+    When every item is a number, the message spells the whole list the right way."""
+    text = (f"{int(number)!r} is a number, not a node id: ids are strings like 'n2' (this "
+            f"graph's are 'n0'..'n{count - 1}')")
+    numbers = [int(i) for i in items
+               if isinstance(i, (int, np.integer)) and not isinstance(i, bool)]
+    if any(n < 0 for n in numbers):
+        return text
+    if len(numbers) == len(items):
+        return text + f", so write {[f'n{n}' for n in numbers]!r}"
+    return text + f", so write 'n{int(number)}' for {int(number)}"
 
 
 def _piece(graph, chosen):

@@ -24,9 +24,12 @@ def spiral(n_per_class=100, n_classes=3, seed=0, noise=0.2):
     Every arm starts at the centre, so each class needs at least 2 points: with one,
     all the classes would sit on the same spot.
     """
-    n = whole_number(n_per_class, "n_per_class (points per arm; each arm starts at the "
-                                  "centre)", least=2)
     k = whole_number(n_classes, "n_classes", least=2)
+    if k > MAX_ARMS:
+        raise ValueError(f"n_classes must be at most MAX_ARMS = {MAX_ARMS:,} (one arm a "
+                         f"class, made one by one), got {_show(n_classes)}")
+    n = check_n_per_class(n_per_class, k, least=2,
+                          name="n_per_class (points per arm; each arm starts at the centre)")
     noise = check_noise(noise)
     rng = np.random.default_rng(check_seed(seed))
     X = np.zeros((n * k, 2))
@@ -42,7 +45,7 @@ def spiral(n_per_class=100, n_classes=3, seed=0, noise=0.2):
 
 def moons(n_per_class=100, seed=0, noise=0.1):
     """Two interleaving half circles (class 0 on top, class 1 below), plus normal noise."""
-    n = whole_number(n_per_class, "n_per_class")
+    n = check_n_per_class(n_per_class, 2)
     noise = check_noise(noise)
     rng = np.random.default_rng(check_seed(seed))
     angle = np.linspace(0.0, np.pi, n)
@@ -55,7 +58,7 @@ def moons(n_per_class=100, seed=0, noise=0.1):
 
 def circles(n_per_class=100, seed=0, noise=0.05, factor=0.5):
     """A ring (class 0, radius 1) around a smaller ring (class 1, radius ``factor``)."""
-    n = whole_number(n_per_class, "n_per_class")
+    n = check_n_per_class(n_per_class, 2)
     noise = check_noise(noise)
     if not is_number(factor) or not 0.0 < factor < 1.0:
         raise ValueError("factor (the inner ring's radius) must be a number between 0 and 1, "
@@ -73,6 +76,15 @@ DATASETS = {"spiral": spiral, "moons": moons, "circles": circles}
 """name -> function, for menus (the training widget's data set choice)."""
 
 
+def check_menu_n_per_class(n_per_class):
+    """``n_per_class`` checked for every data set of ``DATASETS`` at its default classes,
+    for a menu that may switch from one to another (the training widget): the spiral's
+    arms need 2 points each, and its 3 classes must stay within ``MAX_POINTS``."""
+    return check_n_per_class(n_per_class, 3, least=2,
+                             name="n_per_class (points per class; the spiral's arms start "
+                                  "at the centre, so 2 at least)")
+
+
 # ---- argument checks: errors name the argument and what was expected ---------------
 
 def _show(value):
@@ -85,6 +97,30 @@ def whole_number(value, name, least=1):
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < least:
         raise ValueError(f"{name} must be a whole number >= {least}, got {_show(value)}")
     return int(value)
+
+
+MAX_POINTS = 10_000_000
+"""The most points a data set may have, all classes together. The lessons use a few
+hundred; 10 million already take 240 MB (16 bytes of X and 8 of y a point) and make one
+epoch of training slow. Far bigger sizes only end in numpy's MemoryError, or a long
+wait: spiral(10**12), 3 arms of 10**12 points, would need 72 TB."""
+
+
+MAX_ARMS = 1000
+"""The most arms (classes) a spiral may have. The lessons use 3; each arm is made by its
+own numpy calls, so a million arms would take minutes, and no plot could tell them apart."""
+
+
+def check_n_per_class(n_per_class, n_classes, least=1, name="n_per_class"):
+    """``n_per_class`` as an int: a whole number >= ``least`` such that ``n_classes``
+    classes of it make at most ``MAX_POINTS`` points; else a clear error."""
+    n = whole_number(n_per_class, name, least=least)
+    most = MAX_POINTS // n_classes
+    if n > most:
+        raise ValueError(f"{name} must be at most {most:,} with {n_classes} classes (a data "
+                         f"set has at most MAX_POINTS = {MAX_POINTS:,} points), got "
+                         f"{_show(n_per_class)}")
+    return n
 
 
 def check_seed(seed):

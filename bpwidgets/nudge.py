@@ -68,7 +68,10 @@ class Nudge:
 def nudge(graph, name, h, entry=None, **inputs):
     """Move input ``name`` (or one ``entry`` of an array input) by ``h``; compare the change
     of the output with gradient × h. With ``inputs``, start from them; otherwise from the
-    graph's last forward. The graph is left at the starting point, gradients included."""
+    graph's last forward. The graph is left at the starting point, gradients included.
+
+    An h too small to move the input, or f, in floating point (x + h == x) is refused:
+    the nudge would show round-off, a 100% gap, not the gradient."""
     if name not in graph.inputs:
         raise ValueError(f"nudge: {name!r} is not an input of the graph (its inputs are "
                          f"{', '.join(graph.inputs) or 'none'})")
@@ -90,9 +93,15 @@ def nudge(graph, name, h, entry=None, **inputs):
     index = _index(entry, name, value.shape)
     grad = np.asarray(graph.backward()[name])[index]
     moved = dict(start)
+    label = name if index == () else f"{name}[{','.join(map(str, index))}]"
+    x = float(value[index])
+    if x + h == x:
+        raise ValueError(f"nudge: h = {_number(h)} is too small to move {label} = "
+                         f"{_number(x)}: in floating point {_number(x)} + h is {_number(x)} "
+                         f"again (a float keeps about 16 significant digits), so f cannot "
+                         f"change. {_good_h(max(1.0, abs(x)))}")
     value[index] += h
     moved[name] = value if value.ndim else float(value)
-    label = name if index == () else f"{name}[{','.join(map(str, index))}]"
     try:
         after = graph.forward(**moved)
     except FloatingPointError as error:
@@ -102,7 +111,17 @@ def nudge(graph, name, h, entry=None, **inputs):
     finally:
         graph.forward(**start)
         graph.backward()
-    return Nudge(label, h, float(before), float(after), float(grad))
+    result = Nudge(label, h, float(before), float(after), float(grad))
+    lost = result.predicted != 0 and result.before + result.predicted == result.before
+    if result.change == 0 and lost:
+        raise ValueError(f"nudge: h = {_number(h)} is too small to change f = "
+                         f"{_number(result.before)}: df/d{label} × h = "
+                         f"{_number(result.predicted)} is lost to round-off, as "
+                         f"{_number(result.before)} + {_number(result.predicted)} is "
+                         f"{_number(result.before)} again in floating point (a float keeps "
+                         f"about 16 significant digits). "
+                         f"{_good_h(abs(result.before) / abs(result.grad))}")
+    return result
 
 
 def _step(h):
@@ -113,6 +132,14 @@ def _step(h):
     if not np.isfinite(h) or h == 0:
         raise ValueError(f"nudge: h must be a nonzero finite number, got {h!r}")
     return float(h)
+
+
+def _good_h(scale):
+    """Advice on h, given ``scale``: the size of the input, or |f| / |df/dx| (the h that
+    would move f by its own size). From 1e-8 of it, where about half of a float's 16
+    digits still show the change, to a tenth of it, where the curve is still close to
+    its tangent."""
+    return f"Choose |h| from about {_number(1e-8 * scale)} to {_number(0.1 * scale)}"
 
 
 def _index(entry, name, shape):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .graph import Node
 from .labels import gate_symbol, node_text
 
 LONG = 7            # a guess with this many significant digits or more was computed, not typed
@@ -131,7 +132,9 @@ def shown(actual, guess=None):
 def check_prediction(graph, name, guess, upstream=None, **inputs):
     """Is ``guess`` the gradient of the output with respect to ``name``?
 
-    ``name`` is an input name or a node id ('n4'). With ``inputs``, the graph runs forward
+    ``name`` is an input name, a node id ('n4'), or a node of the graph itself
+    (``g.inputs['x']``, ``g.nodes[4]``): a name that is both an input's name and the id
+    of another node is refused as ambiguous. With ``inputs``, the graph runs forward
     and backward at them first (``upstream`` is handed to backward, for an array output);
     otherwise it uses the last backward. ``guess`` may be a number, its text ('0.0450'),
     a list or an array (each entry judged at its own written precision), or None (not
@@ -141,7 +144,7 @@ def check_prediction(graph, name, guess, upstream=None, **inputs):
     RIGHT: you predicted df/dz = 3.0; the graph gives 3.
     """
     _run(graph, upstream, inputs, "check_prediction")
-    node = _find(graph, name)
+    node, name = _find(graph, name)
     actual = node.grad
     said = f"you predicted df/d{name}"
     if guess is None:
@@ -278,14 +281,15 @@ def classic_slip(graph, target, guess, actual):
 def check_shape(graph, name, guess, **inputs):
     """Is ``guess`` (a tuple such as (5, 10)) the shape of d output / d ``name``?
 
-    With ``inputs`` the graph runs forward first (the shapes come from the values).
+    ``name`` is taken as by ``check_prediction``. With ``inputs`` the graph runs forward
+    first (the shapes come from the values).
     """
     if inputs:
         graph.forward(**inputs)
     elif not graph.forward_done:
         raise RuntimeError("check_shape needs the inputs (W=..., X=...) or a graph after "
                            "forward()" + graph.overwritten())
-    node = _find(graph, name)
+    node, name = _find(graph, name)
     actual = tuple(np.shape(node.value))
     if guess is None:
         return Verdict(False, f"NOT YET: {NOT_WRITTEN}")
@@ -325,10 +329,24 @@ def _run(graph, upstream, inputs, who):
 
 
 def _find(graph, name):
+    """The node ``name`` means, and the name to write in df/d...: an input's name, a node
+    id, or a node itself. parse("n1 * x") has an input named 'n1' that is node n0, while
+    id n1 is x: such a name is refused, saying how to pass the one that is meant."""
+    if isinstance(name, Node):
+        if name not in graph.index:
+            raise ValueError(f"{name!r} is not a node of this graph")
+        return name, name.name if name.kind == "input" else graph.node_id(name)
+    by_id = next((node for node in graph.nodes if graph.node_id(node) == name), None)
     if name in graph.inputs:
-        return graph.inputs[name]
-    for node in graph.nodes:
-        if graph.node_id(node) == name:
-            return node
+        node = graph.inputs[name]
+        if by_id is not None and by_id is not node:
+            raise ValueError(
+                f"{name!r} is ambiguous here: it is the name of input {name!r} (node "
+                f"{graph.node_id(node)}) and the id of another node, {graph.describe(by_id)}. "
+                f"Pass the node you mean: graph.inputs[{name!r}] for the input, "
+                f"graph.nodes[{graph.index[by_id]}] for node {name}")
+        return node, name
+    if by_id is not None:
+        return by_id, name
     raise ValueError(f"no input or node named {name!r}: inputs are "
                      f"{', '.join(graph.inputs) or 'none'}, node ids n0..n{len(graph.nodes) - 1}")

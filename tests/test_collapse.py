@@ -212,3 +212,23 @@ def test_a_sigmoid_whose_1_is_shared_outside_keeps_one_input_and_the_right_gradi
     assert len(sigma.inputs) == 1
     assert c.forward(x=0.5) == pytest.approx(g.forward(x=0.5))
     assert c.backward() == pytest.approx(truth)
+
+
+@pytest.mark.parametrize("nodes, write", [
+    ([11, 12, 13, 14], ", so write ['n11', 'n12', 'n13', 'n14']"),
+    ((np.int64(14),), ", so write ['n14']"),
+    (["n11", 12, "n13", "n14"], ", so write 'n12' for 12"),
+    ([-1], ""),                                      # no id is spelled n-1: no suggestion
+])
+def test_numbers_for_node_ids_are_told_ids_are_strings(nodes, write):
+    """collapse(g, [2, 4]) said "2 is not a node of this graph", though node n2 is."""
+    g = lecture_graph()
+    number = next(n for n in nodes if not isinstance(n, str))
+    with pytest.raises(ValueError) as caught:
+        bp.collapse(g, nodes)
+    assert str(caught.value) == (f"{number} is a number, not a node id: ids are strings like "
+                                 f"'n2' (this graph's are 'n0'..'n14'){write}")
+    with pytest.raises(ValueError, match="is a number, not a node id"):
+        bp.expand(g, nodes)
+    # spelled the suggested way, the same nodes collapse
+    assert bp.collapse(g, ["n11", "n12", "n13", "n14"]).output.gate.name == "sigmoid"

@@ -102,3 +102,53 @@ def test_a_spiral_needs_two_points_per_arm():
     X, y = datasets.spiral(n_per_class=2, noise=0.0)
     assert np.allclose(np.hypot(*X.T), [0, 1] * 3)     # each arm reaches out to radius 1
     assert len({tuple(np.round(p, 9)) for p in X[1::2]}) == 3
+
+
+@pytest.mark.parametrize("call, n_classes, most", [
+    (lambda: datasets.spiral(n_per_class=10**12), 3, "3,333,333"),
+    (lambda: datasets.spiral(n_per_class=3_333_334), 3, "3,333,333"),
+    (lambda: datasets.spiral(n_per_class=2_000_001, n_classes=5), 5, "2,000,000"),
+    (lambda: datasets.moons(n_per_class=10**12), 2, "5,000,000"),
+    (lambda: datasets.circles(n_per_class=5_000_001), 2, "5,000,000"),
+])
+def test_sizes_beyond_max_points_are_refused(call, n_classes, most):
+    """spiral(10**12) and moons(10**12) ended in numpy's bare MemoryError (or a long
+    wait) instead of saying which argument was too big."""
+    with pytest.raises(ValueError) as error:
+        call()
+    message = str(error.value)
+    assert message.startswith("n_per_class")
+    assert (f"must be at most {most} with {n_classes} classes (a data set has at most "
+            "MAX_POINTS = 10,000,000 points), got ") in message
+    assert datasets.MAX_POINTS == 10_000_000
+
+
+def test_a_spiral_of_too_many_arms_is_refused_before_any_point_is_made():
+    """A million arms of 2 points is within MAX_POINTS, but took minutes, arm by arm."""
+    for many in (10**12, 10**6, 1001):
+        with pytest.raises(ValueError) as error:
+            datasets.spiral(n_per_class=2, n_classes=many)
+        assert str(error.value) == ("n_classes must be at most MAX_ARMS = 1,000 (one arm a "
+                                    f"class, made one by one), got {many}")
+    X, y = datasets.spiral(n_per_class=2, n_classes=1000)        # the cap itself is fine
+    assert X.shape == (2000, 2) and set(y) == set(range(1000))
+
+
+def test_the_size_check_lets_the_cap_itself_through():
+    assert datasets.check_n_per_class(5_000_000, 2) == 5_000_000
+    assert datasets.check_n_per_class(np.int64(3_333_333), 3) == 3_333_333
+    X, y = datasets.moons(n_per_class=1000, noise=0.0)       # ordinary sizes are untouched
+    assert X.shape == (2000, 2) and y.shape == (2000,)
+
+
+def test_the_menu_check_takes_what_every_data_set_takes():
+    """The training widget's menu may switch to any data set: n_per_class must suit them
+    all (the spiral needs 2 a class, and 3 classes within MAX_POINTS)."""
+    assert datasets.check_menu_n_per_class(2) == 2
+    for make in datasets.DATASETS.values():
+        X, _ = make(n_per_class=2)
+        assert len(X) in (4, 6)
+    with pytest.raises(ValueError, match=r"must be a whole number >= 2, got 1"):
+        datasets.check_menu_n_per_class(1)
+    with pytest.raises(ValueError, match=r"must be at most 3,333,333 with 3 classes"):
+        datasets.check_menu_n_per_class(3_333_334)

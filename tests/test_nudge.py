@@ -82,3 +82,40 @@ def test_a_nudge_out_of_the_domain_says_so_and_leaves_the_graph_at_its_point():
         bp.nudge(g, "x", -2, x=1.0)
     assert g.forward_done and g.output.value == 0.0           # log(1), where it started
     assert bp.nudge(g, "x", 0.5, x=1.0).after == pytest.approx(np.log(1.5))
+
+
+@pytest.mark.parametrize("h", [1e-300, -1e-300, 1e-17])
+def test_an_h_too_small_to_move_the_input_is_refused(h):
+    """h=1e-300 left x at 3 in floating point, and the nudge said the gradient was 100% off."""
+    g = bp.parse("x * x")
+    with pytest.raises(ValueError) as caught:
+        bp.nudge(g, "x", h, x=3)
+    assert str(caught.value) == (
+        f"nudge: h = {h:g} is too small to move x = 3: in floating point 3 + h is 3 again "
+        "(a float keeps about 16 significant digits), so f cannot change. Choose |h| from "
+        "about 3e-08 to 0.3")
+    assert g.output.value == 9.0 and g.input_grads() == {"x": 6.0}    # left where it started
+    assert bp.nudge(g, "x", 3e-8, x=3).relative_gap < 1e-6       # the range's low end shows it
+
+
+def test_an_entry_too_big_for_h_to_move_is_named():
+    g = bp.parse("sum(x * x)")
+    with pytest.raises(ValueError, match=r"^nudge: h = 1e-06 is too small to move x\[1\] = "
+                                         r"1e\+12: .* Choose \|h\| from about 10000 to 1e\+11$"):
+        bp.nudge(g, "x", 1e-6, entry=1, x=np.array([1.0, 1e12]))
+
+
+def test_an_h_whose_change_of_f_is_lost_to_round_off_is_refused():
+    """x moves from 0 to 1e-20, but 1 + 1e-20 is 1: f cannot change, and the nudge said
+    100% off."""
+    g = bp.parse("x + y")
+    with pytest.raises(ValueError) as caught:
+        bp.nudge(g, "x", 1e-20, x=0.0, y=1.0)
+    assert str(caught.value) == (
+        "nudge: h = 1e-20 is too small to change f = 1: df/dx × h = 1e-20 is lost to "
+        "round-off, as 1 + 1e-20 is 1 again in floating point (a float keeps about 16 "
+        "significant digits). Choose |h| from about 1e-08 to 0.1")
+    assert g.output.value == 1.0 and g.input_grads() == {"x": 1.0, "y": 1.0}
+    # a tiny h that f can show is fine, and so is a nudge the gradient says changes nothing
+    assert "(they agree)" in repr(bp.nudge(g, "x", 1e-300, x=0.0, y=0.0))
+    assert bp.nudge(bp.parse("max(x, y)"), "x", 1e-300, x=0.0, y=2.0).gap == 0

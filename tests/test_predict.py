@@ -213,3 +213,32 @@ def test_a_small_true_gradient_still_needs_its_digits():
     """Round-off is far below any gradient a lesson shows: 0.00 is not 0.0045."""
     coarse = bp.check_prediction(bp.parse("x * y"), "x", "0.00", x=1, y=0.0045)
     assert not coarse.ok
+
+
+def test_an_input_named_like_another_nodes_id_is_ambiguous():
+    """parse("n1*x + n0"): input 'n1' is node n0 and node n1 is x. check_prediction(g,
+    "n1", ...) took the input without a word, though 'n1' is also x's id."""
+    g = bp.parse("n1*x + n0")
+    point = dict(n1=2.0, x=3.0, n0=1.0)         # df/dn1 = x = 3, df/dx = n1 = 2
+    with pytest.raises(ValueError) as caught:
+        bp.check_prediction(g, "n1", 3, **point)
+    assert str(caught.value) == (
+        "'n1' is ambiguous here: it is the name of input 'n1' (node n0) and the id of "
+        "another node, node n1 (input 'x'). Pass the node you mean: graph.inputs['n1'] "
+        "for the input, graph.nodes[1] for node n1")
+    with pytest.raises(ValueError, match=r"^'n0' is ambiguous here: .* node n0 \(input 'n1'\)"):
+        bp.check_shape(g, "n0", ())
+    # passing the node says which, and each gets its own gradient
+    assert repr(bp.check_prediction(g, g.inputs["n1"], 3)) == (
+        "RIGHT: you predicted df/dn1 = 3; the graph gives 3.")
+    assert bp.check_prediction(g, g.nodes[1], 2).ok and bp.check_prediction(g, "x", 2).ok
+    assert bp.check_prediction(g, g.nodes[2], 1).ok          # the mul gate, as 'n2'
+    assert bp.check_shape(g, g.inputs["n0"], ()).ok
+    with pytest.raises(ValueError, match=r"^Input\('x'\) is not a node of this graph$"):
+        bp.check_prediction(g, bp.parse("x * y").inputs["x"], 1)
+
+
+def test_an_input_named_like_its_own_id_is_not_ambiguous():
+    g = bp.parse("x * n1")                       # input 'n1' is node n1 itself
+    assert bp.check_prediction(g, "n1", 2, x=2.0, n1=5.0).ok
+    assert bp.check_prediction(g, "n2", 1).ok

@@ -277,3 +277,28 @@ def test_wait_takes_seconds_or_none(view, timeout):
                                  f"until the run ends, got {timeout!r}")
     view.wait(0)
     view.wait(None)
+
+
+def test_n_per_class_is_checked_at_construction_for_every_data_set_of_the_menu():
+    """TrainingView(dataset="moons", n_per_class=1) was built, and choosing the spiral in
+    its menu then failed late, in the status line; n_per_class=10**9 reached numpy."""
+    spiral_words = ("n_per_class (points per class; the spiral's arms start at the centre, "
+                    "so 2 at least) ")
+    with pytest.raises(ValueError) as caught:
+        TrainingView(dataset="moons", n_per_class=1)
+    assert str(caught.value) == spiral_words + "must be a whole number >= 2, got 1"
+    for bad in ("10", 2.5, None):
+        with pytest.raises(ValueError) as caught:
+            TrainingView(n_per_class=bad)
+        assert str(caught.value) == spiral_words + f"must be a whole number >= 2, got {bad!r}"
+    with pytest.raises(ValueError) as caught:
+        TrainingView(dataset="circles", n_per_class=10**9)
+    assert str(caught.value) == spiral_words + (
+        "must be at most 3,333,333 with 3 classes (a data set has at most MAX_POINTS = "
+        "10,000,000 points), got 1000000000")
+    # the smallest size it takes works for every data set of the menu
+    view = TrainingView(dataset="moons", n_per_class=2, width=4)
+    for name in datasets.DATASETS:
+        view.dataset.value = name
+        assert view.status.value == f"{view.model}: not trained yet", name
+        assert len(view.X) == 2 * (int(view.y.max()) + 1)

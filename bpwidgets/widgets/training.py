@@ -54,7 +54,9 @@ class TrainingView(widgets.VBox, _Guarded):
             raise ValueError(f"lr (the learning rate) must be between 0.001 and 10, got {lr!r}")
         self.reg = nn.check_reg(reg)
         self.seed = datasets.check_seed(seed)
-        self.n_per_class = n_per_class
+        # checked now for every data set of the menu, which may switch to any of them
+        # (moons takes 1 point a class, but the spiral then needs 2)
+        self.n_per_class = datasets.check_menu_n_per_class(n_per_class)
         self.chunk = datasets.whole_number(chunk, "chunk (epochs per step)")
         self.run_epochs = datasets.whole_number(run_epochs, "run_epochs")
         self.history = {"loss": [], "accuracy": []}
