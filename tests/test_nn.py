@@ -552,7 +552,7 @@ def test_ranking_hints_name_the_rule_broken_not_the_answer():
 
 def test_a_ranking_not_yet_written_or_malformed_trains_nothing(monkeypatch):
     X, y = SMALL
-    monkeypatch.setattr(nn, "fit_each", lambda *a, **k: pytest.fail("trained"))
+    monkeypatch.setattr(nn.capacity, "fit_each", lambda *a, **k: pytest.fail("trained"))
     stub = nn.check_ranking(None, RANKED, X, y)
     assert repr(stub) == ("NOT YET: write your ranking into my_order first: the labels A, "
                           "B, C in one order, the net that gets the fewest training points "

@@ -1,0 +1,48 @@
+"""The softmax loss: one gate, its forward and backward side by side."""
+
+import numpy as np
+
+from ..graph import apply
+from ..ops import Gate
+
+
+class SoftmaxCrossEntropy(Gate):
+    """The softmax loss averaged over a batch: L = -(1/N) sum_i sum_j Y_ij log p_ij.
+
+    ``scores`` (N, C) are the net's class scores; ``targets`` (N, C) are one-hot rows
+    (Y_ij = 1 if example i is of class j). p = softmax(scores) per row, computed after
+    subtracting each row's max so that exp cannot overflow.
+
+    Backward: dL/dscores = (p - Y) / N for one-hot rows (the famous "probabilities
+    minus one at the right class"); in general (p * rowsum(Y) - Y) / N. The loss is
+    linear in Y, so dL/dY = -log p / N.
+    """
+    op_name, symbol, arity, flow = "softmax_loss", "softmax loss", 2, "softmax loss: (p - y) / N"
+
+    def forward(self, scores, targets):
+        scores, targets = np.asarray(scores, dtype=float), np.asarray(targets, dtype=float)
+        if scores.ndim != 2 or targets.shape != scores.shape:
+            raise ValueError(f"softmax loss needs scores (N, C) and one-hot targets of the "
+                             f"same shape, got {scores.shape} and {targets.shape}")
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        total = exp.sum(axis=1, keepdims=True)
+        self.p = exp / total                         # softmax, kept for backward
+        self.log_p = shifted - np.log(total)         # log p, without log(exp(...))
+        self.targets = targets
+        return -np.sum(targets * self.log_p) / len(scores)
+
+    def backward(self, upstream, wanted=(True, True)):
+        """``wanted``: which gradients to compute (training wants d scores, not d Y)."""
+        scale = upstream / len(self.targets)         # upstream / N, a number
+        d_scores = d_targets = None
+        if wanted[0]:
+            d_scores = (self.p * self.targets.sum(axis=1, keepdims=True) - self.targets) * scale
+        if wanted[1]:
+            d_targets = self.log_p * -scale
+        return d_scores, d_targets
+
+
+def softmax_loss(scores, targets):
+    """The softmax loss node on top of a scores node (see ``SoftmaxCrossEntropy``)."""
+    return apply(SoftmaxCrossEntropy(), scores, targets)

@@ -1,0 +1,170 @@
+"""Training by gradient descent on the softmax loss: ``fit``, one loss and its gradients,
+accuracy, and the checks on the data they are given."""
+
+import numpy as np
+
+from ..datasets import check_seed, whole_number
+from ..graph import is_number
+from .mlp import MLP
+
+
+def one_hot(y, n_classes):
+    """Labels (N,) -> rows (N, n_classes) with a single 1 at each label.
+
+    >>> one_hot([0, 2], 3)
+    array([[1., 0., 0.],
+           [0., 0., 1.]])
+    """
+    n_classes = whole_number(n_classes, "n_classes")
+    if np.ndim(y) != 1:
+        raise ValueError(f"one_hot needs a 1-D list of labels, got shape {np.shape(y)}")
+    y = check_labels(y, len(y), n_classes)
+    Y = np.zeros((len(y), n_classes))
+    Y[np.arange(len(y)), y] = 1.0
+    return Y
+
+
+def check_labels(y, n, n_classes=None):
+    """y as an int array (n,) of labels 0..n_classes-1, or a clear error.
+
+    ``n_classes=None``: any labels 0, 1, 2, ... (for callers that count the classes)."""
+    y = np.asarray(y)
+    if y.shape != (n,):
+        raise ValueError(f"y must hold one label per row of X: shape ({n},), got {y.shape}")
+    if not np.issubdtype(y.dtype, np.integer):
+        if not (np.issubdtype(y.dtype, np.floating) and np.all(np.isfinite(y))
+                and np.all(y == np.round(y))):
+            raise ValueError(f"y must hold whole-number class labels, got dtype {y.dtype}")
+        y = y.astype(int)
+    if n and (y.min() < 0 or (n_classes is not None and y.max() >= n_classes)):
+        expected = "0, 1, 2, ... (one per class)" if n_classes is None else \
+            f"0..{n_classes - 1} (one per output score)"
+        raise ValueError(f"labels must be {expected}, got labels from {y.min()} to {y.max()}")
+    return y
+
+
+DIVERGED_LOSS = 1e100
+"""A loss above this stops ``fit`` as NaN and inf do: "training diverged". The softmax
+loss starts near log(classes) and working gradient descent brings it down; a loss this
+big means the weights are blowing up (inf is a few steps away)."""
+
+DIVERGED_GROWTH = 1e6
+"""...and so does a loss a million times its first epoch's (or 1, if that was smaller).
+Too big a learning rate can make the loss jump a few thousandfold and still come back
+down (measured on the toy data sets); a millionfold is runaway weights."""
+
+
+def fit(model, X, y, epochs=1000, lr=1.0, seed=0, reg=0.0, batch_size=None, callback=None):
+    """Train ``model`` by gradient descent on the softmax loss; return the history.
+
+    Each epoch runs the loss graph forward, gets every parameter's gradient from
+    ``backward(wrt=...)`` (the parameters only: nobody steps X), and steps each
+    parameter downhill: ``p -= lr * dL/dp``.
+    Full batch by default; with ``batch_size`` the rows are shuffled each epoch with
+    ``np.random.default_rng(seed)`` and the step is taken per minibatch. ``reg`` adds
+    L2 regularisation ``0.5 reg sum(W^2)`` (weights only, not biases).
+
+    Returns ``{"loss": [...], "accuracy": [...]}``, one entry per epoch, measured on
+    the forward passes of that epoch (before its updates). ``callback(epoch, history)``
+    runs after every epoch; return ``False`` from it to stop early.
+    ``model.gradients`` keeps the last step's gradients. A loss that turns NaN or inf,
+    or grows past ``DIVERGED_LOSS`` or ``DIVERGED_GROWTH`` times its first epoch's,
+    stops training with a FloatingPointError that suggests a smaller learning rate.
+    """
+    X, y, Y = _training_data(model, X, y)
+    epochs = whole_number(epochs, "epochs", least=0)
+    lr = _positive_number(lr, "lr (the learning rate)")
+    graph = model.loss_graph(reg)
+    batch = len(X) if batch_size is None else whole_number(batch_size, "batch_size")
+    params = model.parameters
+    names = list(params)
+    rng = np.random.default_rng(check_seed(seed))
+    history = {"loss": [], "accuracy": []}
+    for epoch in range(epochs):
+        # full batch: the rows in order, as a slice (no copy); else a shuffled minibatch
+        order = None if batch >= len(X) else rng.permutation(len(X))
+        losses, correct = [], 0
+        for start in range(0, len(X), batch):
+            rows = slice(None) if order is None else order[start:start + batch]
+            X_rows, Y_rows, y_rows = X[rows], Y[rows], y[rows]
+            try:
+                losses.append(graph.forward(X=X_rows, Y=Y_rows, **params) * len(y_rows))
+            except FloatingPointError as error:
+                raise FloatingPointError(
+                    f"training diverged at epoch {epoch} with lr={lr:g}: try a smaller "
+                    f"learning rate ({error})") from None
+            correct += int(np.count_nonzero(model.scores.value.argmax(axis=1) == y_rows))
+            grads = graph.backward(wrt=names)        # the parameters only, not X or Y
+            for name in params:
+                params[name] -= lr * grads[name]
+        model.gradients = {name: grads[name] for name in params}
+        loss = float(np.sum(losses) / len(X))
+        _check_growth(loss, history["loss"][0] if history["loss"] else loss, epoch, lr,
+                      float(reg))
+        history["loss"].append(loss)
+        history["accuracy"].append(correct / len(X))
+        if callback is not None and callback(epoch, history) is False:
+            break
+    return history
+
+
+def _check_growth(loss, first, epoch, lr, reg):
+    """Stop a run whose loss blows up (see ``DIVERGED_LOSS``), with a hint."""
+    if loss <= DIVERGED_LOSS and loss <= DIVERGED_GROWTH * max(first, 1.0):
+        return
+    hint = ""
+    if reg and lr * reg > 2:         # the penalty's own step: W -= lr * reg * W
+        hint = (f"; the L2 penalty alone multiplies the weights by 1 - lr * reg = "
+                f"{1 - lr * reg:g} each step, so they grow whatever the data: keep "
+                f"lr * reg below 2")
+    raise FloatingPointError(
+        f"training diverged at epoch {epoch} with lr={lr:g}: the loss grew from "
+        f"{first:.3g} to {loss:.3g}; try a smaller learning rate{hint}")
+
+
+def loss_and_gradients(model, X, y, reg=0.0):
+    """The softmax loss on (X, y) and d loss / d parameter for every parameter.
+
+    One forward and one backward through ``model.loss_graph(reg)``, no update; the
+    gradients are also kept in ``model.gradients``.
+    """
+    X, y, Y = _training_data(model, X, y)
+    graph = model.loss_graph(reg)
+    loss = graph.forward(X=X, Y=Y, **model.parameters)
+    grads = graph.backward(wrt=list(model.parameters))
+    model.gradients = {name: grads[name] for name in model.parameters}
+    return loss, model.gradients
+
+
+def _training_data(model, X, y):
+    """Checked X, labels y and their one-hot rows Y for training ``model``."""
+    if not isinstance(model, MLP):
+        raise TypeError(f"expected an MLP to train, got {type(model).__name__}")
+    n_classes = model.sizes[-1]
+    if n_classes < 2:
+        raise ValueError("training uses a softmax over the output scores, so the last layer "
+                         f"needs one score per class (at least 2); this model has {n_classes}")
+    X = check_rows(model.check_X(X), "training")
+    y = check_labels(y, len(X), n_classes)
+    return X, y, one_hot(y, n_classes)
+
+
+def check_rows(X, what):
+    """X, if it has at least one row; else a clear error."""
+    if len(X) == 0:
+        raise ValueError(f"X has no rows (shape {X.shape}): {what} needs at least one "
+                         f"example")
+    return X
+
+
+def accuracy(model, X, y):
+    """The fraction of rows of X whose predicted class is y."""
+    X = check_rows(model.check_X(X), "accuracy")
+    y = check_labels(y, len(X), max(model.sizes[-1], 2))
+    return float(np.mean(model.predict(X) == y))
+
+
+def _positive_number(value, name):
+    if not is_number(value) or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a number > 0, got {value!r}")
+    return float(value)
