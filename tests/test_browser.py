@@ -12,6 +12,9 @@ pass ``executable_path``), and Notebook 7 (``notebook>=7``, in the ``test`` extr
 test starts its own server on 127.0.0.1 at a free port, in a temporary copy of the lessons
 (so autosave never touches the real notebook), and stops it by PID.
 Timeouts are generous: a 2-core machine takes a while to start a kernel and run a lesson.
+No test sleeps and then looks: each waits for the condition it needs (a text in the page,
+the element laid out and still, the kernel holding a value) and fails only when that has
+not happened within SLOW.
 """
 
 import contextlib
@@ -158,6 +161,22 @@ def expected_for(x):
     return format_number(g.output.value), format_number(grads["z"])
 
 
+# The command's promise settles once every cell has run (NotebookActions.runAll), and
+# page.evaluate waits for it. page.evaluate has no timeout of its own, so here and in
+# RUN_IN_KERNEL a promise that never settles (a kernel that died) fails after SLOW ms
+# instead of hanging the test run.
+RUN_ALL = """async (ms) => {
+    let timer;
+    const late = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`run-all took more than ${ms} ms`)), ms);
+    });
+    try {
+        return await Promise.race(
+            [window.jupyterapp.commands.execute('notebook:run-all-cells'), late]);
+    } finally { clearTimeout(timer); }
+}"""
+
+
 @contextlib.contextmanager
 def lesson_running(jupyter, notebook):
     """Headless Chromium with ``notebook`` open in the server's front-end and every cell
@@ -173,7 +192,7 @@ def lesson_running(jupyter, notebook):
             page.wait_for_function(KERNEL_IDLE, timeout=SLOW)
             # the page is the front-end we meant (Notebook 7 is not JupyterLab in disguise)
             assert page.evaluate("window.jupyterapp.name") == jupyter.frontend.app_name
-            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            page.evaluate(RUN_ALL, SLOW)
             yield page
             page.evaluate("window.jupyterapp.serviceManager.sessions.shutdownAll()")
         finally:
@@ -188,19 +207,57 @@ GRAPH_SHOWS = """([value, grad]) => {
 }"""
 
 
-RUN_IN_KERNEL = """async (code) => {
+RUN_IN_KERNEL = """async ([code, ms]) => {
     const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
     let text = '';
+    let error = '';
     const future = kernel.requestExecute({code, store_history: false});
-    future.onIOPub = (msg) => { if (msg.header.msg_type === 'stream') text += msg.content.text; };
-    await future.done;
+    future.onIOPub = (msg) => {
+        if (msg.header.msg_type === 'stream') text += msg.content.text;
+        if (msg.header.msg_type === 'error') error = `${msg.content.ename}: ${msg.content.evalue}`;
+    };
+    let timer;
+    const late = new Promise((_, reject) => {
+        timer = setTimeout(
+            () => reject(new Error(`the kernel did not answer within ${ms} ms`)), ms);
+    });
+    try { await Promise.race([future.done, late]); } finally { clearTimeout(timer); }
+    if (error) throw new Error(`the kernel raised ${error}`);
     return text.trim();
 }"""
 
 
 def run_in_kernel(page, code):
     """What ``code`` prints, run in the notebook's kernel (as a cell would, unseen)."""
-    return page.evaluate(RUN_IN_KERNEL, code)
+    return page.evaluate(RUN_IN_KERNEL, [code, SLOW])
+
+
+def kernel_caught_up(page):
+    """Return once the kernel has handled every message the page sent before this call,
+    and its answers (widget updates) have reached the page.
+
+    The kernel handles shell messages in order, and an execute request is done only after
+    the kernel's outputs for earlier requests went out on iopub. One round trip is not
+    quite enough: ipywidgets holds a model's change back while an earlier change of that
+    model is unanswered (its message throttle), and sends it when that answer arrives,
+    i.e. after our request; a second round trip comes after that one too."""
+    for _ in range(2):
+        assert run_in_kernel(page, "print('caught up')") == "caught up"
+
+
+def kernel_prints(page, code, want):
+    """Run ``code`` in the kernel until it prints ``want`` (the kernel follows the page
+    through messages that may still be on their way); fail after SLOW with what it last
+    printed."""
+    deadline = time.monotonic() + SLOW / 1000
+    while True:
+        got = run_in_kernel(page, code)
+        if got == want:
+            return
+        assert time.monotonic() < deadline, (
+            f"the kernel still prints {got!r} for {code!r} after {SLOW // 1000} s, "
+            f"not {want!r}")
+        page.wait_for_timeout(200)       # poll interval: the condition is the kernel's answer
 
 
 def lesson_01_drawn(page):
@@ -213,6 +270,17 @@ def lesson_01_drawn(page):
 
 def readout(slider):
     return float(slider.locator(".bpx-readout").text_content())
+
+
+def explorer_at(x):
+    """What the kernel prints for KERNEL_X once its explorer has x (and y = 5, z = -4)."""
+    return f"{float(x)!r} {expected_for(x)[0]}"
+
+
+# the kernel's x slider (a float: JSON may bring 3.0 as 3) and output value, the output
+# formatted as the graph shows it
+KERNEL_X = ("from bpwidgets.render.dot import format_number as _f\n"
+            "print(repr(float(explorer.sliders['x'].value)), _f(explorer.graph.output.value))")
 
 
 # Notebook 7 (up to 7.6 at least) handles keyboard shortcuts in the capture phase, before
@@ -230,8 +298,8 @@ def test_slider_key_press_moves_the_numbers_in_the_graph(jupyter):
     assert (value, z_grad) == ("-12.40", "3.10")
     with lesson_running(jupyter, LESSON) as page:
         slider = lesson_01_drawn(page)
-        slider.locator("input").focus()
-        page.keyboard.press("ArrowRight")
+        # focus and key press in one action: the key goes to the slider itself
+        slider.locator("input").press("ArrowRight")
         # the numbers, or the sign that the front-end took the key itself: focus left
         page.wait_for_function(
             """([value, grad]) => (""" + GRAPH_SHOWS + """)([value, grad])
@@ -241,9 +309,13 @@ def test_slider_key_press_moves_the_numbers_in_the_graph(jupyter):
         assert 'type="range"' in focused, f"the front end took the key press: {focused!r}"
         page.wait_for_function(GRAPH_SHOWS, arg=[value, z_grad], timeout=SLOW)
         assert readout(slider) == -1.9
-        # the kernel was told: Python's copy of the graph is at x = -1.9 too
-        page.wait_for_function(KERNEL_IDLE, timeout=SLOW)
-        assert run_in_kernel(page, "print(explorer.graph.output.value)") == "-12.4"
+        # the kernel was told: Python's copy of the graph is at x = -1.9 too (the page's
+        # message may still be on its way: ask until it has landed)
+        kernel_prints(page, "print(explorer.graph.output.value)", "-12.4")
+        # ... and its answer did not move the page back
+        kernel_caught_up(page)
+        assert readout(slider) == -1.9
+        assert page.evaluate(GRAPH_SHOWS, [value, z_grad])
 
 
 def test_slider_mouse_press_moves_the_numbers_in_the_graph(jupyter):
@@ -252,10 +324,14 @@ def test_slider_mouse_press_moves_the_numbers_in_the_graph(jupyter):
     -> kernel -> page works with the mouse in every front-end, Notebook 7 included."""
     with lesson_running(jupyter, LESSON) as page:
         slider = lesson_01_drawn(page)
+        assert readout(slider) == -2.0
         track = slider.locator("input")
-        track.scroll_into_view_if_needed()
         box = track.bounding_box()
-        page.mouse.click(box["x"] + 0.75 * box["width"], box["y"] + box["height"] / 2)
+        # Locator.click, not page.mouse.click at a box measured earlier: it scrolls the
+        # track into view, waits until it is visible and has stopped moving (cells above
+        # may still be growing), and checks that the press lands on the track itself;
+        # ``position`` is relative to the track where it is at that moment
+        track.click(position={"x": 0.75 * box["width"], "y": box["height"] / 2})
         page.wait_for_function(
             """() => {
                    const r = document.querySelector('.bpx-slider .bpx-readout');
@@ -264,8 +340,25 @@ def test_slider_mouse_press_moves_the_numbers_in_the_graph(jupyter):
         x = readout(slider)
         assert 1.5 <= x <= 3.5, f"a click at 75% of [-5, 5] gave x = {x}"
         page.wait_for_function(GRAPH_SHOWS, arg=list(expected_for(x)), timeout=SLOW)
-        page.wait_for_function(KERNEL_IDLE, timeout=SLOW)
+        # the kernel follows: its slider and its graph are at the new x
+        kernel_prints(page, KERNEL_X, explorer_at(x))
+        # ... and its answers did not move the page back
+        kernel_caught_up(page)
         assert readout(slider) == x                 # the kernel did not move it back
+        assert page.evaluate(GRAPH_SHOWS, list(expected_for(x)))
+
+
+TABLE_SHOWS = """(want) => {
+    // the explorer's table shows want[name] = [value, gradient] for W and x
+    const rows = {};
+    for (const tr of document.querySelectorAll('.bpx-table table tr')) {
+        const cells = [...tr.querySelectorAll('td')].map(
+            td => td.innerText.replace(/\\s+/g, ' ').trim());
+        if (cells.length == 3) rows[cells[0]] = [cells[1], cells[2]];
+    }
+    return ['W', 'x'].every(name => rows[name]
+        && rows[name][0] == want[name][0] && rows[name][1] == want[name][1]);
+}"""
 
 
 def test_lesson_04_matrix_keeps_its_values_when_its_sliders_are_drawn(jupyter):
@@ -283,19 +376,17 @@ def test_lesson_04_matrix_keeps_its_values_when_its_sliders_are_drawn(jupyter):
                 "x": ("0.50 0.40", " ".join(format_number(v) for v in grads["x"]))}
     assert expected["x"][1] == "-0.05 0.52"        # 2 W^T W x, by hand: [-0.052, 0.522]
     with lesson_running(jupyter, "04_vectorized_jacobians.ipynb") as page:
-        page.wait_for_function(
-            """(want) => {
-                   const rows = {};
-                   for (const tr of document.querySelectorAll('.bpx-table table tr')) {
-                       const cells = [...tr.querySelectorAll('td')].map(
-                           td => td.innerText.replace(/\\s+/g, ' ').trim());
-                       if (cells.length == 3) rows[cells[0]] = [cells[1], cells[2]];
-                   }
-                   return ['W', 'x'].every(name => rows[name]
-                       && rows[name][0] == want[name][0] && rows[name][1] == want[name][1]);
-               }""", arg=expected, timeout=SLOW)
+        page.wait_for_function(TABLE_SHOWS, arg=expected, timeout=SLOW)
         page.wait_for_function(KERNEL_IDLE, timeout=SLOW)
-        time.sleep(1)                      # any late message from the page would land now
+        # whatever the page sent when it drew its sliders has reached the kernel, and the
+        # kernel's answers have reached the page (instead of sleeping and hoping)
+        kernel_caught_up(page)
+        assert run_in_kernel(page, (
+            "import numpy as _np\n"
+            "_live = explorer.graph.inputs\n"
+            "print(_np.allclose(_live['W'].value, [[0.1, 0.5], [-0.3, 0.8]]),"
+            " _np.allclose(_live['x'].value, [0.5, 0.4]))")) == "True True"
+        assert page.evaluate(TABLE_SHOWS, expected)
         readouts = page.locator(".bpx-slider .bpx-readout").all_text_contents()
         assert [r.strip() for r in readouts] == [
             "0.10", "0.50", "-0.30", "0.80", "0.50", "0.40"]
@@ -322,11 +413,19 @@ def test_lesson_02_explorer_fits_the_column_without_sideways_scrolling(jupyter):
     notebook column: nothing in the lesson's outputs scrolls sideways."""
     with lesson_running(jupyter, "02_sigmoid_gate.ipynb") as page:
         page.wait_for_function(
-            "() => document.querySelectorAll('.bpx-frame g#out text').length == 2",
+            "() => document.querySelectorAll('.bpx-frame g#out text').length == 2"
+            " && document.querySelectorAll('.bpx-table table tr').length > 1",
             timeout=SLOW)
         page.wait_for_function(KERNEL_IDLE, timeout=SLOW)
+        kernel_caught_up(page)
+        # every picture in the outputs has its size (an image still loading is 0 wide)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.jp-OutputArea-output img')]"
+            ".every(img => img.complete)", timeout=SLOW)
         explorer = page.locator(".bpx-frame").first
         explorer.scroll_into_view_if_needed()
+        # measure once the layout has settled: the frame keeps its box for two frames
+        explorer.element_handle().wait_for_element_state("stable", timeout=SLOW)
         assert page.evaluate(NO_SIDEWAYS_SCROLL) == []
         box = explorer.bounding_box()
         assert box["width"] > 0.6 * 997 * 4 / 3 - 1     # shrunk at most to 60%: readable
