@@ -112,3 +112,21 @@ def test_with_the_solutions_every_verdict_is_right_or_pass(lesson):
                    for n in NUMBER.findall(line) if n.strip("-0.")}
         leaked = answers & set(NUMBER.findall(stored[k]))
         assert not leaked, f"cell {k}: the stored verdict shows {leaked}: {stored[k]}"
+
+
+def test_the_stored_explorers_run_todays_view_code(lesson):
+    """A lesson's saved widget state carries the explorer's view code (_esm, _css): what
+    a front-end shows before the kernel runs, and what a static render of the notebook
+    shows. It must be the package's own, not the code of the lesson's last run (they
+    had drifted apart: 27 KB stored against 31 KB today). After a change to
+    bpwidgets/static, re-run the lessons that show an explorer and save them."""
+    from bpwidgets.browser import view_source, view_style
+    state = lesson.metadata.get("widgets", {}).get(
+        "application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    explorers = [model["state"] for model in state.values() if "_esm" in model["state"]]
+    shown = sum("application/vnd.jupyter.widget-view+json" in output.get("data", {})
+                for cell in lesson.cells for output in cell.get("outputs", []))
+    assert len(explorers) <= shown
+    for stored in explorers:
+        assert stored["_esm"] == view_source(), "stale explorer view code: re-run the lesson"
+        assert stored["_css"] == view_style(), "stale explorer style: re-run the lesson"
