@@ -98,13 +98,12 @@ def render_command(args):
     from .render import write
     suffix = output_suffix(args.output)
     graph, value, _ = run(args.expression, args.values, backward=False)
-    decimals = args.decimals
     if suffix == ".html":
         from .page import write_page
         if np.ndim(value) != 0:
             raise UsageError(f"the output has shape {np.shape(value)}; a live page needs a "
                              "scalar output: wrap the expression in sum(...)")
-        write_page(graph, args.output, show_local=args.show_local, decimals=decimals,
+        write_page(graph, args.output, show_local=args.show_local, decimals=args.decimals,
                    **{name: graph.inputs[name].value for name in graph.inputs})
         print(f"wrote {args.output}")
         return
@@ -113,7 +112,7 @@ def render_command(args):
     else:
         print(f"bpwidgets: note: the output has shape {np.shape(value)}, so the picture "
               "shows forward values only", file=sys.stderr)
-    write(graph, args.output, show_local=args.show_local, decimals=decimals)
+    write(graph, args.output, show_local=args.show_local, decimals=args.decimals)
     print(f"wrote {args.output}")
 
 

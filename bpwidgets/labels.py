@@ -121,11 +121,19 @@ def flow_roles(graph):
 # ---- numbers: one format for pictures and captions ----------------------------------
 
 MAX_CHARS = 8
+"""The most characters a number takes at the lecture's two places: '-123.45', '1.2e+05'."""
 
 MAX_DECIMALS = 6
-"""The most places after the point a picture or caption writes. 0.000000 fills the 8
-characters of a number (MAX_CHARS); from 7 on, every nonzero number would switch to
-scientific notation (1.2e+01) and zero itself would not fit its cell."""
+"""The most places after the point a picture or caption writes: a number then takes up
+to 11 characters ('-123.456789', see ``number_chars``), about as wide as an edge label
+should grow."""
+
+
+def number_chars(decimals):
+    """The most characters a number takes with ``decimals`` places: MAX_CHARS, or, with
+    more places, room for a sign, three digits and the point besides them. So more
+    places never mean fewer digits: at 6, -0.2 is '-0.200000', not '-2.0e-01'."""
+    return max(MAX_CHARS, decimals + 5)
 
 
 def check_decimals(decimals):
@@ -139,7 +147,8 @@ def check_decimals(decimals):
 
 
 def format_number(x, decimals=2):
-    """A number in at most 8 characters: '0.73', '-0.53', '1.2e+05', '3.1e-04'.
+    """A number in at most 8 characters: '0.73', '-0.53', '1.2e+05', '3.1e-04' (more
+    for more than three places: ``number_chars``).
 
     Fixed-point with ``decimals`` places when that fits and shows a digit; compact
     scientific notation otherwise (8.3e-07, not 0.00). The pictures and the backward
@@ -151,7 +160,7 @@ def format_number(x, decimals=2):
     if x == 0:
         return f"{0.0:.{decimals}f}"
     fixed = f"{x:.{decimals}f}"
-    if abs(x) >= 10.0 ** -decimals and len(fixed) <= MAX_CHARS:
+    if abs(x) >= 10.0 ** -decimals and len(fixed) <= number_chars(decimals):
         return fixed
     return _scientific(x)
 

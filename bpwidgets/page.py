@@ -101,7 +101,7 @@ def page_html(graph, show_local=False, decimals=2, **inputs):
     state = explorer.page_state()
     state["kernel"] = False
     state["caption"] = ""                   # the page writes its own (explorer.js)
-    state.update(page_steps(explorer.graph, backward_steps(explorer.graph, decimals)))
+    state.update(page_steps(explorer.graph, backward_steps(explorer.graph), decimals))
     title = explorer.expanded.expression or f"a graph of {len(explorer.graph.nodes)} nodes"
     return PAGE.format(title=html.escape(title), style=view_style(),
                        state=_script_json(state), view=_script_json(view_source()),

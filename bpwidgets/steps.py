@@ -24,30 +24,31 @@ from .graph import Graph, broadcast_axes
 
 # ---- numbers as the lecture writes them -----------------------------------------------
 
-def fixed(value, decimals=2):
-    """A number as the pictures write it (``labels.format_number``): -0.5344 -> '-0.53',
-    8.3e-07 stays 8.3e-07; small arrays in brackets, their entries in one format
-    (``labels.format_array``). Asked for more than two decimals, it adds digits only where
-    they show: fixed(2.0, 4) -> '2.00', fixed(0.19661, 4) -> '0.1966', fixed(8.312e-07, 4)
-    -> '8.312e-07'."""
+def fixed(value, decimals=2, least=2):
+    """A number as the pictures write it at ``least`` places (``labels.format_number``):
+    -0.5344 -> '-0.53', 8.3e-07 stays 8.3e-07; small arrays in brackets, their entries in
+    one format (``labels.format_array``). Asked for more places than ``least``, it adds
+    digits only where they show: fixed(2.0, 4) -> '2.00', fixed(0.19661, 4) -> '0.1966',
+    fixed(8.312e-07, 4) -> '8.312e-07'; fixed(2.0, 4, least=4) -> '2.0000'."""
     if np.ndim(value) == 0:
-        text = labels.format_number(value)
-        if decimals <= 2 or not math.isfinite(value):
+        text = labels.format_number(value, least)
+        if decimals <= least or not math.isfinite(value):
             return text
         if "e" in text:
             return f"{float(value):.{decimals - 1}e}"
         text = f"{float(value):.{decimals}f}"
-        while text.endswith("0") and len(text.partition(".")[2]) > 2:
+        while text.endswith("0") and len(text.partition(".")[2]) > least:
             text = text[:-1]
         return text
-    return labels.format_array(value, decimals) or f"<array of shape {np.shape(value)}>"
+    return labels.format_array(value, max(decimals, least)) or \
+        f"<array of shape {np.shape(value)}>"
 
 
-def short(value, decimals=2):
+def short(value, decimals=2, least=2):
     """A number inside a formula, trailing zeros dropped: -1.0 -> '-1', 1.3679 -> '1.37'."""
     if np.ndim(value) != 0:
-        return fixed(value, decimals)
-    text = fixed(value, decimals)
+        return fixed(value, decimals, least)
+    text = fixed(value, decimals, least)
     if "e" in text or "." not in text:
         return text
     text = text.rstrip("0").rstrip(".")
@@ -60,7 +61,7 @@ def short(value, decimals=2):
 # ``Gate.local_words``); this module only asks.
 
 
-def local_text(node, i, texts, decimals=2):
+def local_text(node, i, texts, decimals=2, least=2):
     """'e^-1 = 0.37', '1', '-1/1.37^2 = -0.53', '1 (input > 0)': the local gradient, said.
 
     The gate says it: words after the value (``Gate.local_words``), or a formula before
@@ -68,16 +69,16 @@ def local_text(node, i, texts, decimals=2):
     scalars get words or a formula; arrays show their local gradient's numbers."""
     local = node.local_gradients[i]
     if np.ndim(local) != 0 or np.ndim(node.value) != 0:
-        return short(local, decimals)
+        return short(local, decimals, least)
     values = [source.value for source in node.inputs]
     words = node.gate.local_words(i, values)
     if words is not None:
-        return f"{short(local, decimals)} ({words})"
-    formula = node.gate.local_formula(i, values, node.value, lambda v: short(v, decimals),
+        return f"{short(local, decimals, least)} ({words})"
+    formula = node.gate.local_formula(i, values, node.value, lambda v: short(v, decimals, least),
                                       input_texts(node, texts))
     if formula is None:
-        return short(local, decimals)
-    return f"{formula} = {fixed(local, decimals)}"
+        return short(local, decimals, least)
+    return f"{formula} = {fixed(local, decimals, least)}"
 
 
 def input_texts(node, texts):
@@ -127,11 +128,11 @@ def stepped_gates(graph):
 def backward_steps(graph, decimals=2):
     """Every gate in the order backward visits it, each with its edges and caption.
 
-    ``decimals``: the places a caption gives its results, as the pictures' ``decimals``
+    ``decimals``: the places a caption gives its numbers, as the pictures' ``decimals``
     (0 to 6). Captions keep at least the lecture's two, and add digits where the
     arithmetic needs them to check out as printed (see PRECISIONS)."""
-    decimals = labels.check_decimals(decimals)
-    precisions = [(d, d_operands) for d, d_operands in PRECISIONS if d >= decimals]
+    least = max(labels.check_decimals(decimals), 2)      # captions keep the lecture's two
+    precisions = [(d, d_operands) for d, d_operands in PRECISIONS if d >= least]
     if not isinstance(graph, Graph):
         raise ValueError(f"backward_steps needs a bp.Graph, got {type(graph).__name__}: it reads "
                          "the values and gradients a Graph keeps on its nodes (a batched runner "
@@ -147,14 +148,14 @@ def backward_steps(graph, decimals=2):
         symbol = labels.gate_label(node)[0]
         slots = [i for i, source in enumerate(node.inputs)
                  if (node, i) not in folded and source not in hidden]
-        edges = _edge_steps(node, slots, texts, precisions)
+        edges = _edge_steps(node, slots, texts, precisions, least)
         caption = f"{symbol}: {_say(node, edges)}"
         for edge in edges:
             arrived.setdefault(edge.source, []).append(edge.downstream)
         for source in dict.fromkeys(edge.source for edge in edges):
             parts = arrived[source]
             if len(parts) > 1 and len(parts) == len(graph.consumers[source]):
-                caption += f"; {_fork_sum(texts[source], parts, source.grad, precisions)}"
+                caption += f"; {_fork_sum(texts[source], parts, source.grad, precisions, least)}"
         steps.append(Step(len(steps) + 1, node, graph.node_id(node), symbol, edges, caption))
     return steps
 
@@ -177,27 +178,29 @@ def checks_out(texts, combine):
     return abs(exact - result.value) < result.half_unit * (1 - 1e-9)   # no tie: 0.315 is no 0.31
 
 
-def _edge_steps(node, slots, texts, precisions=PRECISIONS):
+def _edge_steps(node, slots, texts, precisions=PRECISIONS, least=2):
     """The gate's edge steps, all at one precision: the first of ``precisions`` at which
-    every edge's local × upstream = downstream checks out as printed."""
+    every edge's local × upstream = downstream checks out as printed (no number with
+    fewer than ``least`` places)."""
     for precision in precisions:
-        made = [_edge_step(node, i, texts, *precision) for i in slots]
+        made = [_edge_step(node, i, texts, *precision, least) for i in slots]
         if all(ok for _, ok in made):
             break
     return tuple(edge for edge, _ in made)
 
 
-def _edge_step(node, i, texts, d=2, d_operands=2):
+def _edge_step(node, i, texts, d=2, d_operands=2, least=2):
     """(EdgeStep, does its arithmetic check out as printed)."""
     source = node.inputs[i]
     upstream, downstream = node.grad, node.downstream[i]
     local = node.local_gradients[i] if node.local_gradients is not None else None
     ok = True
     if local is None:
-        text = f"{_non_elementwise(node, i, texts, d)} = {fixed(downstream, d)}"
+        text = f"{_non_elementwise(node, i, texts, d, least)} = {fixed(downstream, d, least)}"
     else:
-        numbers = [short(local, d_operands), fixed(upstream, d_operands), fixed(downstream, d)]
-        text = (f"local {local_text(node, i, texts, d_operands)} × upstream {numbers[1]} = "
+        numbers = [short(local, d_operands, least), fixed(upstream, d_operands, least),
+                   fixed(downstream, d, least)]
+        text = (f"local {local_text(node, i, texts, d_operands, least)} × upstream {numbers[1]} = "
                 f"{numbers[2]}{_summed(upstream, downstream, texts[source])}")
         if np.ndim(local) == 0 and np.ndim(upstream) == 0 and np.ndim(downstream) == 0:
             ok = checks_out(numbers, lambda ops: ops[0] * ops[1])
@@ -215,12 +218,12 @@ def _summed(upstream, downstream, name):
     return f" (summed over {which}, where forward broadcast {_bracket(name)})"
 
 
-def _fork_sum(name, parts, total, precisions=PRECISIONS):
+def _fork_sum(name, parts, total, precisions=PRECISIONS, least=2):
     """'x gets 1.00 - 4.00 = -3.00 in all: gradients add at a fork'."""
     if any(np.ndim(part) != 0 for part in parts):
         return f"{_bracket(name)} gets the sum of its {len(parts)} gradients: they add at a fork"
     for d, d_operands in precisions:
-        numbers = [fixed(part, d_operands) for part in parts] + [fixed(total, d)]
+        numbers = [fixed(part, d_operands, least) for part in parts] + [fixed(total, d, least)]
         if checks_out(numbers, sum):
             break
     terms = numbers[0] + "".join(f" - {n[1:]}" if n.startswith("-") else f" + {n}"
@@ -228,9 +231,9 @@ def _fork_sum(name, parts, total, precisions=PRECISIONS):
     return f"{_bracket(name)} gets {terms} = {numbers[-1]} in all: gradients add at a fork"
 
 
-def _non_elementwise(node, i, texts, decimals=2):
+def _non_elementwise(node, i, texts, decimals=2, least=2):
     """@ and sum have no elementwise local gradient: say the rule backward used."""
-    return node.gate.backward_rule(i, input_texts(node, texts), fixed(node.grad, decimals))
+    return node.gate.backward_rule(i, input_texts(node, texts), fixed(node.grad, decimals, least))
 
 
 def _say(node, edges):

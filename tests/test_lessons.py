@@ -119,14 +119,18 @@ def test_the_stored_explorers_run_todays_view_code(lesson):
     a front-end shows before the kernel runs, and what a static render of the notebook
     shows. It must be the package's own, not the code of the lesson's last run (they
     had drifted apart: 27 KB stored against 31 KB today). After a change to
-    bpwidgets/static, re-run the lessons that show an explorer and save them."""
+    bpwidgets/static, run lessons/refresh_widget_state.py."""
     from bpwidgets.browser import view_source, view_style
     state = lesson.metadata.get("widgets", {}).get(
         "application/vnd.jupyter.widget-state+json", {}).get("state", {})
     explorers = [model["state"] for model in state.values() if "_esm" in model["state"]]
-    shown = sum("application/vnd.jupyter.widget-view+json" in output.get("data", {})
-                for cell in lesson.cells for output in cell.get("outputs", []))
-    assert len(explorers) <= shown
+    shown = [output["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+             for cell in lesson.cells for output in cell.get("outputs", [])
+             if "application/vnd.jupyter.widget-view+json" in output.get("data", {})]
+    assert all(model_id in state for model_id in shown), "a widget output lost its state"
+    if any("explore(" in cell.source for cell in lesson.cells if cell.cell_type == "code"):
+        assert explorers, "the lesson shows an explorer, but its state was not saved"
     for stored in explorers:
-        assert stored["_esm"] == view_source(), "stale explorer view code: re-run the lesson"
-        assert stored["_css"] == view_style(), "stale explorer style: re-run the lesson"
+        stale = "stale explorer {}: run python lessons/refresh_widget_state.py"
+        assert stored["_esm"] == view_source(), stale.format("view code")
+        assert stored["_css"] == view_style(), stale.format("style")

@@ -269,11 +269,12 @@ def test_captions_give_the_places_asked_for():
     g.backward()
     x = 1 + math.exp(-1)
     local = -1 / x ** 2
-    first, _, third = bp.backward_steps(g, decimals=4)[:3]
-    assert first.caption == (f"1/x: local -1/{x:.4f}^2 = {local:.4f} × upstream 1.00 = "
-                             f"{local:.4f}")
-    assert third.caption == (f"exp: local e^-1 = {math.exp(-1):.4f} × upstream {local:.4f} "
-                             f"= {math.exp(-1) * local:.4f}")
+    for places in (4, 6):
+        first, _, third = bp.backward_steps(g, decimals=places)[:3]
+        assert first.caption == (f"1/x: local -1/{x:.{places}f}^2 = {local:.{places}f} × "
+                                 f"upstream {1:.{places}f} = {local:.{places}f}")
+        assert third.caption == (f"exp: local e^-1 = {math.exp(-1):.{places}f} × upstream "
+                                 f"{local:.{places}f} = {math.exp(-1) * local:.{places}f}")
     # fewer than the lecture's two places: captions keep two, the arithmetic needs them
     assert [s.caption for s in bp.backward_steps(g, decimals=0)] == \
         [s.caption for s in bp.backward_steps(g)]

@@ -514,3 +514,35 @@ def test_explorer_writes_every_number_with_the_places_asked_for():
                               f"{-1 / (1 + math.exp(-1)) ** 2:.4f} = {-slope:.4f}")
     with pytest.raises(ValueError, match="decimals must be a whole number from 0 to 6"):
         bp.explore(SIGMOID, decimals=9, **LECTURE)
+
+
+@pytest.mark.parametrize("places", [5, 6])
+def test_more_places_never_mean_fewer_digits(places):
+    """At 5 and 6 places, -0.2 was written -2.0e-01 and the lecture's output -12.4
+    -1.2e+01 (8 characters were the limit): less than the default 2 places show. Now
+    the cells widen and every number keeps its places, in the picture, the table and
+    the captions alike; the caption's numbers are the edges'."""
+    w = bp.explore("(x + y) * z", decimals=places, x=-2, y=5, z=-4)
+    numbers = edge_numbers(w.svg)
+    assert numbers["out"] == [f"{-12:.{places}f}", f"{1:.{places}f}"]
+    shown = {text for pair in numbers.values() for text in pair}
+    assert {f"{v:.{places}f}" for v in (-2, 5, 3, -4)} <= shown      # x + y = 3, dz = 3
+    assert f"<b>{-12:.{places}f}</b>" in w.table
+    w.go(1)                              # the * gate: dz = x + y = 3, d(x + y) = z = -4
+    assert f"upstream {1:.{places}f}" in w.caption
+    for v in (3, -4):
+        assert f"= {v:.{places}f}" in w.caption and f"{v:.{places}f}" in shown
+    w.go(0)
+    assert f"df/df = {1:.{places}f}." in w.caption
+
+
+def test_few_places_keep_two_in_the_captions():
+    """decimals=0: the picture writes whole numbers (and 0.73 as 7.3e-01, since '1'
+    would hide it); the captions keep the lecture's two places, so their arithmetic
+    can still be checked."""
+    w = bp.explore(SIGMOID, decimals=0, **LECTURE)
+    assert edge_numbers(w.svg)["out"] == ["7.3e-01", "1"]
+    w.go(1)
+    assert w.caption == ("Step 1 of 8: 1/x: local -1/1.37^2 = -0.53 × upstream 1.00 = -0.53")
+    w.go(0)
+    assert "df/df = 1.00." in w.caption

@@ -117,9 +117,10 @@ def slot_content(graph, slot, decimals=2, visited=None, highlight=None):
 
 # ---- layout: the one function that draws ------------------------------------------------
 
-def layout(graph, put, show_local=False, align="CENTER", max_entries=None):
+def layout(graph, put, show_local=False, align="CENTER", max_entries=None, decimals=2):
     """Build the Drawing (a graphviz.Digraph). ``put(slot)`` returns the text or colour
-    for each slot.
+    for each slot, its numbers written with ``decimals`` places (which sets the width of
+    the number cells).
 
     ``align`` is how Graphviz sets numbers in their cells where it draws the texts (a
     PNG, or the Drawing's DOT run elsewhere); in an SVG ``text.place`` centres every
@@ -130,7 +131,7 @@ def layout(graph, put, show_local=False, align="CENTER", max_entries=None):
         "rankdir": "LR", "ranksep": "0.22", "nodesep": "0.12", "bgcolor": "white",
         "fontname": FONT}, node_attr={"fontname": FONT}, edge_attr={"color": "black"})
     hidden, folded_edges = hidden_nodes(graph)
-    cells = Cells(put, align, max_entries)
+    cells = Cells(put, align, max_entries, decimals)
     for node in graph.nodes:
         if node in hidden:
             continue
@@ -198,16 +199,23 @@ def _one_cell(text, colour, size):
     return f"<{TABLE.format('')}<TR>{cell(text, colour, size)}</TR></TABLE>>"
 
 
+def number_width(decimals):
+    """A number cell's width: CELL_WIDTH, or wider for the longer numbers of more than
+    three places (``labels.number_chars``: '-888.888888' at 6)."""
+    return max(CELL_WIDTH, cell_width("-888." + "8" * decimals, NUMBER_SIZE))
+
+
 class Cells:
     """Writes the HTML-like tables of the labels: fixed-size cells holding slots."""
 
-    def __init__(self, put, align, max_entries=None):
+    def __init__(self, put, align, max_entries=None, decimals=2):
         self.put = put
         self.max_entries = max_entries
         self.align = align
+        self.width = number_width(decimals)
 
     def number(self, slot, colour, size=NUMBER_SIZE):
-        return cell(self.put(slot), colour, size, CELL_WIDTH, CELL_HEIGHT, self.align)
+        return cell(self.put(slot), colour, size, self.width, CELL_HEIGHT, self.align)
 
     def text(self, text, colour=MUTED_COLOUR, span=1, width=None, size=SMALL_SIZE):
         """A caption cell (``width`` wide, else as wide as its text); without a text and
@@ -303,8 +311,8 @@ def draw(graph, *, show_local=False, highlight=None, visited=None, decimals=2,
     show_local: add each edge's local gradient (elementwise gates) in a third row.
     highlight: a node to highlight (the backward step-through's current node).
     visited: show gradients only on edges into these gates (backward step-through).
-    decimals: places after the point, 0 to 6 (``labels.MAX_DECIMALS``: a number has 8
-    characters); long numbers switch to e.g. 1.2e+05.
+    decimals: places after the point, 0 to 6 (``labels.MAX_DECIMALS``); a number that
+    would not fit its cell switches to e.g. 1.2e+05.
     show_flow: write each gate's role in backward flow under it (lesson 03).
     max_entries: draw arrays of at most this many entries number by number, bigger ones
     by their shape only (a net's weight matrices: ``max_entries=4`` keeps it narrow).
@@ -318,7 +326,8 @@ def draw(graph, *, show_local=False, highlight=None, visited=None, decimals=2,
 
     def put(slot):
         return slot_content(graph, slot, decimals, visited, highlight)
-    dot = layout(graph, put, show_local=show_local, max_entries=max_entries)
+    dot = layout(graph, put, show_local=show_local, max_entries=max_entries,
+                 decimals=decimals)
     return add_flow_labels(dot, graph) if show_flow else dot
 
 

@@ -80,7 +80,7 @@ class SvgTemplate:
             order.append(slot)
             return f"~{_base36(len(order) - 1)}~"
 
-        dot = layout(graph, put, show_local=show_local)
+        dot = layout(graph, put, show_local=show_local, decimals=decimals)
         if show_flow:
             add_flow_labels(dot, graph)
         svg = pipe(dot, "svg").decode()

@@ -169,6 +169,12 @@ function compile(op, rule) {
 
 const MAX_CHARS = 8;
 
+// The most characters a number takes with `decimals` places (labels.number_chars): 8, or
+// with more places, room for a sign, three digits and the point besides them.
+function numberChars(decimals) {
+  return Math.max(MAX_CHARS, decimals + 5);
+}
+
 // A number in at most 8 characters: '0.73', '-0.53', '1.2e+05', '3.1e-04'. Fixed-point
 // with `decimals` places when that fits and shows a digit, else short scientific notation.
 // Rounds as Python does: the exact binary value, ties to even (0.125 -> '0.12').
@@ -178,7 +184,7 @@ export function formatNumber(x, decimals = 2) {
   if (x === 0) return decimals > 0 ? `0.${"0".repeat(decimals)}` : "0";
   if (Math.abs(x) >= Number(`1e-${decimals}`) && Math.abs(x) < 1e9) {
     const fixed = fixedPoint(x, decimals);
-    if (fixed.length <= MAX_CHARS) return fixed;
+    if (fixed.length <= numberChars(decimals)) return fixed;
   }
   const short = scientific(x, 1);
   return short.length <= MAX_CHARS ? short : scientific(x, 0);

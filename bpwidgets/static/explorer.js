@@ -361,7 +361,8 @@ class View {
     const position = model.get("step");
     if (position > steps.length) return words.done;
     if (position === 0) return words.start;
-    const number = (x) => formatNumber(x, decimals);
+    // as Python's captions: the picture's places, and the lecture's two at least
+    const number = (x) => formatNumber(x, Math.max(decimals, 2));
     const step = steps[position - 1];
     const up = number(engine.grads[step.node]);
     const said = step.edges.map(([e]) =>

@@ -53,10 +53,10 @@ def explore(graph, seed=0, decimals=2, **inputs):
     slider range ``x=(-5, 5)``, or both ``x=(-5, 5, -2)``. Inputs not given start at
     their last forward value (or 1.0), with a range around it; a range alone starts at
     the last forward value if it lies inside (else at 0, or the end nearest it). ``seed`` seeds the
-    "resample" button of big array inputs. ``decimals`` (0 to 6): the places every
-    number is written with, in the picture, the table and the captions (as
-    ``bp.draw``'s). The explorer runs its own copy of the graph (``w.graph``): moving a
-    slider leaves ``graph`` as it was.
+    "resample" button of big array inputs. ``decimals`` (0 to 6): the places of the
+    numbers in the picture and the table (as ``bp.draw``'s) and in the step captions
+    (which keep at least two). The explorer runs its own copy of the graph
+    (``w.graph``): moving a slider leaves ``graph`` as it was.
     """
     return Explorer(graph, seed=seed, decimals=decimals, **inputs)
 
@@ -349,7 +349,7 @@ class Explorer(anywidget.AnyWidget, Guarded):
             return done(self.step_count)
         if self._steps is None:
             self._steps = backward_steps(self.graph, self.decimals)
-        return at(self._steps, self.step)
+        return at(self._steps, self.step, self.decimals)
 
     def _draw(self):
         if not self.graph.backward_done:

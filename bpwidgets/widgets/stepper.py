@@ -10,6 +10,8 @@ pure function.
 
 from dataclasses import dataclass
 
+from ..labels import format_number
+
 
 @dataclass(frozen=True)
 class StepView:
@@ -25,20 +27,22 @@ def done(count):
                                 "Press start to step through the backward pass.")
 
 
-def at(steps, position):
-    """The view after ``position`` of ``steps`` (from ``bp.backward_steps``)."""
+def at(steps, position, decimals=2):
+    """The view after ``position`` of ``steps`` (from ``bp.backward_steps``); ``decimals``
+    as the steps' (the start writes df/df = 1 with as many places, two at least)."""
     count = len(steps)
     if position > count:
         return done(count)
     if position == 0:
-        return StepView(set(), None, "Backward starts at the output: df/df = 1.00. "
+        one = format_number(1.0, max(decimals, 2))
+        return StepView(set(), None, f"Backward starts at the output: df/df = {one}. "
                                      "Press next to visit the first gate.")
     step = steps[position - 1]
     visited = {s.node for s in steps[:position]}
     return StepView(visited, step.node, f"Step {position} of {count}: {step.caption}")
 
 
-def page_steps(graph, steps):
+def page_steps(graph, steps, decimals=2):
     """The step-through as a page with no kernel runs it (explorer.js): per step, the
     gate's node index, its symbol and its drawn input edges, as (edge index, the input's
     text, the input's node index); per input used by more than one gate, the edges whose
@@ -55,5 +59,6 @@ def page_steps(graph, steps):
                                    index[e.source]] for e in step.edges]}
                        for step in steps],
         "page_forks": {str(k): edges for k, edges in forks.items()},
-        "page_words": {"start": at(steps, 0).caption, "done": done(len(steps)).caption},
+        "page_words": {"start": at(steps, 0, decimals).caption,
+                       "done": done(len(steps)).caption},
     }
