@@ -283,7 +283,7 @@ def _number_for_id(number, items, count):
             f"graph's are 'n0'..'n{count - 1}')")
     numbers = [int(i) for i in items
                if isinstance(i, (int, np.integer)) and not isinstance(i, bool)]
-    if any(n < 0 for n in numbers):
+    if any(not 0 <= n < count for n in numbers):      # no such id to suggest
         return text
     if len(numbers) == len(items):
         return text + f", so write {[f'n{n}' for n in numbers]!r}"

@@ -76,11 +76,15 @@ DATASETS = {"spiral": spiral, "moons": moons, "circles": circles}
 """name -> function, for menus (the training widget's data set choice)."""
 
 
+MENU_CLASSES = 3
+"""The most classes a data set of ``DATASETS`` has at its defaults: the spiral's 3 arms."""
+
+
 def check_menu_n_per_class(n_per_class):
     """``n_per_class`` checked for every data set of ``DATASETS`` at its default classes,
     for a menu that may switch from one to another (the training widget): the spiral's
     arms need 2 points each, and its 3 classes must stay within ``MAX_POINTS``."""
-    return check_n_per_class(n_per_class, 3, least=2,
+    return check_n_per_class(n_per_class, MENU_CLASSES, least=2,
                              name="n_per_class (points per class; the spiral's arms start "
                                   "at the centre, so 2 at least)")
 

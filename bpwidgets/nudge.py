@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 AGREE = 1e-9        # relative gap below which the two sides count as equal (round-off)
+ROUND_OFF = 1e-8    # an h below this fraction of x moves f by few of a float's 16 digits
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Nudge:
     before: float
     after: float
     grad: float         # df/dx at the starting point (by backprop)
+    x: float = None     # the input's value at the start (None: not known)
 
     @property
     def change(self):
@@ -60,7 +62,12 @@ class Nudge:
             return text + " (they agree)"
         percent = 100 * self.relative_gap
         percent = f"{percent:.2g}" if percent < 10 else f"{percent:.0f}"
-        return text + f" (off by {n(self.gap)}, {percent}% of the change)"
+        text += f" (off by {n(self.gap)}, {percent}% of the change)"
+        scale = None if self.x is None else max(1.0, abs(self.x))
+        if scale is not None and abs(self.h) < ROUND_OFF * scale:
+            text += (f"; an h this small lets round-off show in f(x + h) - f(x). "
+                     f"{_good_h(scale)}")
+        return text
 
     __str__ = __repr__
 
@@ -111,7 +118,7 @@ def nudge(graph, name, h, entry=None, **inputs):
     finally:
         graph.forward(**start)
         graph.backward()
-    result = Nudge(label, h, float(before), float(after), float(grad))
+    result = Nudge(label, h, float(before), float(after), float(grad), x)
     lost = result.predicted != 0 and result.before + result.predicted == result.before
     if result.change == 0 and lost:
         raise ValueError(f"nudge: h = {_number(h)} is too small to change f = "
@@ -139,7 +146,7 @@ def _good_h(scale):
     would move f by its own size). From 1e-8 of it, where about half of a float's 16
     digits still show the change, to a tenth of it, where the curve is still close to
     its tangent."""
-    return f"Choose |h| from about {_number(1e-8 * scale)} to {_number(0.1 * scale)}"
+    return f"Choose |h| from about {_number(ROUND_OFF * scale)} to {_number(0.1 * scale)}"
 
 
 def _index(entry, name, shape):

@@ -219,6 +219,7 @@ def test_a_sigmoid_whose_1_is_shared_outside_keeps_one_input_and_the_right_gradi
     ((np.int64(14),), ", so write ['n14']"),
     (["n11", 12, "n13", "n14"], ", so write 'n12' for 12"),
     ([-1], ""),                                      # no id is spelled n-1: no suggestion
+    ([11, 99], ""),                                  # nor is there an n99 to suggest
 ])
 def test_numbers_for_node_ids_are_told_ids_are_strings(nodes, write):
     """collapse(g, [2, 4]) said "2 is not a node of this graph", though node n2 is."""

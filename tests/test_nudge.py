@@ -119,3 +119,17 @@ def test_an_h_whose_change_of_f_is_lost_to_round_off_is_refused():
     # a tiny h that f can show is fine, and so is a nudge the gradient says changes nothing
     assert "(they agree)" in repr(bp.nudge(g, "x", 1e-300, x=0.0, y=0.0))
     assert bp.nudge(bp.parse("max(x, y)"), "x", 1e-300, x=0.0, y=2.0).gap == 0
+
+
+def test_an_h_small_enough_for_round_off_to_show_says_so():
+    """h = 1.5e-16 moves x = 1 by one float step: f = x*x moves by 4.4e-16 where the
+    gradient says 3e-16, and the nudge reported '32% off' with no word on why. The gap is
+    round-off (the curve's own bend, h^2 = 2e-32, is far smaller): it now says so, with
+    the range of h to use. A usual h gets no such note."""
+    tiny = bp.nudge(bp.parse("x * x"), "x", 1.5e-16, x=1.0)
+    assert tiny.change == 2 * np.finfo(float).eps and tiny.relative_gap > 0.3
+    assert repr(tiny).endswith("% of the change); an h this small lets round-off show in "
+                               "f(x + h) - f(x). Choose |h| from about 1e-08 to 0.1")
+    usual = bp.nudge(bp.parse("x * x"), "x", 1e-3, x=1.0)
+    assert "round-off" not in repr(usual) and "off by" in repr(usual)   # the bend shows
+    assert "round-off" not in repr(bp.nudge(bp.parse("x * x"), "x", 1e-6, x=1.0))

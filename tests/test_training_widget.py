@@ -296,6 +296,13 @@ def test_n_per_class_is_checked_at_construction_for_every_data_set_of_the_menu()
     assert str(caught.value) == spiral_words + (
         "must be at most 3,333,333 with 3 classes (a data set has at most MAX_POINTS = "
         "10,000,000 points), got 1000000000")
+    # within the data sets' cap, but 10 million rows a step would stall the live view
+    for big in (2001, 3_333_333):
+        with pytest.raises(ValueError) as caught:
+            TrainingView(n_per_class=big)
+        assert str(caught.value) == (f"n_per_class must be at most 2,000 in a live view (each "
+                                     f"step trains on every point and draws them all), got "
+                                     f"{big}; bp.nn.fit trains on more")
     # the smallest size it takes works for every data set of the menu
     view = TrainingView(dataset="moons", n_per_class=2, width=4)
     for name in datasets.DATASETS:

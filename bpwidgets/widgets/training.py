@@ -24,6 +24,11 @@ from .. import datasets, nn, plots
 from ..graph import is_number
 from .guard import Guarded, error_html
 
+MAX_PER_CLASS = 2000
+"""The most points a class may have in the live view: every step trains on all of them
+and draws them with the decision boundary, so 6,000 points (3 classes) keep a step of
+50 epochs to about a second; the lessons use 100."""
+
 
 class _Guarded(Guarded):
     """Errors show in the status line (the next drawing replaces them)."""
@@ -57,6 +62,10 @@ class TrainingView(widgets.VBox, _Guarded):
         # checked now for every data set of the menu, which may switch to any of them
         # (moons takes 1 point a class, but the spiral then needs 2)
         self.n_per_class = datasets.check_menu_n_per_class(n_per_class)
+        if self.n_per_class > MAX_PER_CLASS:
+            raise ValueError(f"n_per_class must be at most {MAX_PER_CLASS:,} in a live view "
+                             f"(each step trains on every point and draws them all), got "
+                             f"{n_per_class!r}; bp.nn.fit trains on more")
         self.chunk = datasets.whole_number(chunk, "chunk (epochs per step)")
         self.run_epochs = datasets.whole_number(run_epochs, "run_epochs")
         self.history = {"loss": [], "accuracy": []}
