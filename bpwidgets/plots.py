@@ -1,12 +1,14 @@
 """Matplotlib figures: Jacobians as pictures, and what explicit Jacobians cost.
 
-Each function returns a ``matplotlib.figure.Figure`` and never calls ``plt.show()``.
+Each function returns a ``matplotlib.figure.Figure`` (or, for a picture that waits for
+an exercise, a ``Waiting`` note) and never calls ``plt.show()``.
 Figures here are made with ``Figure()``, not ``pyplot``: no global state, nothing gets
 shown twice, and they work on any backend (Agg in tests and scripts). A notebook shows
 a returned figure as the cell's value; a script saves it with ``fig.savefig("j.png")``.
 """
 
 import io
+from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.colors import ListedColormap
@@ -384,6 +386,33 @@ def decision_boundaries(runs, X, y, ncols=3, row_titles=None, resolution=100):
                      f"{100 * run.train_accuracy:.1f}% of training points right", fontsize=10)
         ax.tick_params(labelsize=8)
     return fig
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Shown in place of a picture that would give an exercise's answer away, until the
+    learner has tried the exercise: it says what to do first."""
+    text: str
+
+    def __repr__(self):
+        return self.text
+
+
+def decision_boundaries_after(ranking, settings, X, y, **options):
+    """``decision_boundaries`` of the nets in ``settings`` (a list of (hidden, reg)
+    pairs, trained with ``nn.fit_each``), once the learner has ranked the nets of
+    ``ranking`` (from ``nn.check_ranking``). Before that, pictures titled with how many
+    training points each net gets right would give the ranking away: a ``Waiting`` note
+    says so instead, and nothing is trained. ``options`` go to ``decision_boundaries``."""
+    from . import nn
+    if not isinstance(ranking, nn.RankingCheck):
+        raise TypeError(f"decision_boundaries_after needs the verdict of nn.check_ranking, "
+                        f"got {type(ranking).__name__}")
+    if not ranking.tried:
+        return Waiting("Rank the nets in the exercise above first (my_order): these "
+                       "pictures, titled with how many training points each net gets "
+                       "right, would give your answer away.")
+    return decision_boundaries(nn.fit_each(X, y, settings), X, y, **options)
 
 
 def gradient_heatmap(grad, name):

@@ -6,7 +6,10 @@ The convention the lessons follow (see README, "The lessons"):
   a gate with ``...`` bodies);
 - the markdown cell right after it holds the solution, collapsed in ``<details>``, as one
   ```python block that replaces the whole exercise cell;
-- every cell whose output is an exercise's verdict carries the tag ``verdict``.
+- every cell whose output is an exercise's verdict carries the tag ``verdict``;
+- a cell whose picture would give an exercise's answer away carries the tag ``waits``: it
+  shows a note until the exercise is tried (lesson 07's boundaries, titled with the
+  accuracies a ranking is about).
 nbval (strict) checks separately that the stored outputs are what the lessons print.
 """
 
@@ -40,6 +43,11 @@ def text_of(cell):
         if output.get("output_type") == "error":
             parts.append(f"ERROR {output['ename']}: {output['evalue']}")
     return "\n".join(p if isinstance(p, str) else "".join(p) for p in parts)
+
+
+def pictures(cell):
+    """The images a cell shows."""
+    return [o for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
 
 
 def words(cell):
@@ -95,6 +103,8 @@ def test_as_stored_every_verdict_is_not_yet_and_gives_nothing_away(lesson):
         if "verdict" in tags(cell):
             said = words(cell)
             assert said and said <= {"NOT YET", "FAIL"}, f"cell {k}: {text_of(cell)}"
+        if "waits" in tags(cell):
+            assert not pictures(cell), f"cell {k} shows its picture before the exercise"
 
 
 def test_with_the_solutions_every_verdict_is_right_or_pass(lesson):
@@ -103,6 +113,8 @@ def test_with_the_solutions_every_verdict_is_right_or_pass(lesson):
     for k, cell in enumerate(ran.cells):
         assert not any(o.get("output_type") == "error" for o in cell.get("outputs", [])), \
             f"cell {k} raised with the solutions in place\n{text_of(cell)}"
+        if "waits" in tags(cell):
+            assert pictures(cell), f"cell {k} still waits with the solutions in place"
         if "verdict" not in tags(cell):
             continue
         said = words(cell)

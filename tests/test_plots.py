@@ -121,3 +121,30 @@ def test_pictures_name_inputs_that_are_not_numbers():
         plots.jacobian_heatmap("J")
     with pytest.raises(TypeError, match=r"history must be the dict fit\(\) returns, .* got list"):
         plots.loss_curve([1.0, 0.5])
+
+
+def test_boundaries_that_would_answer_a_ranking_wait_until_it_is_tried(monkeypatch):
+    """Lesson 07 showed the ranked nets' boundaries, titled with their accuracies, right
+    under the ranking exercise: its answer in sight before the learner tried. Now the
+    picture waits: a note (and no training) until a ranking is written, then the panels."""
+    X, y = datasets.spiral(n_per_class=20, n_classes=3, seed=0)
+    settings = {"A": (3, 0.001), "B": (8, 0.001)}
+    pairs = list(settings.values())
+    untried = [nn.check_ranking(None, settings, X, y),
+               nn.check_ranking("AX", settings, X, y)]          # not a ranking of A, B
+    with monkeypatch.context() as patch:
+        patch.setattr(nn, "fit_each", lambda *a, **k: pytest.fail("trained"))
+        for check in untried:
+            assert not check.tried
+            waiting = plots.decision_boundaries_after(check, pairs, X, y)
+            assert isinstance(waiting, plots.Waiting)
+            assert repr(waiting).startswith("Rank the nets in the exercise above first")
+    tried = nn.check_ranking("AB", settings, X, y, epochs=200)
+    assert tried.tried
+    fig = plots.decision_boundaries_after(tried, pairs, X, y, ncols=2)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    accuracy = [run.train_accuracy for run in nn.fit_each(X, y, pairs)]
+    assert titles == [f"{h} hidden neurons, reg 0.001\n{100 * a:.1f}% of training points right"
+                      for (h, _), a in zip(pairs, accuracy)]
+    with pytest.raises(TypeError, match="needs the verdict of nn.check_ranking"):
+        plots.decision_boundaries_after("BA", pairs, X, y)

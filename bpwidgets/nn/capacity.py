@@ -82,6 +82,11 @@ class RankingCheck:
     ok: bool
     runs: tuple = ()    # the trained nets, once the ranking was well formed
 
+    @property
+    def tried(self):
+        """Did the learner write a ranking (well formed, so the nets were trained)?"""
+        return bool(self.runs)
+
     def __repr__(self):
         return self.text
 
