@@ -201,10 +201,8 @@ def _negated(guess):
 
 
 def _hint(guess, actual, node, graph=None):
-    """What to look at, without the number: the sign, a classic slip, a value taken for a
-    gradient, a dead path, the precision."""
-    if guess.value != 0 and agrees(_negated(guess), actual):
-        return "the size is right, the sign is flipped."
+    """What to look at, without the number: a classic slip, a value taken for a gradient,
+    the sign, a dead path, the precision."""
     slip = classic_slip(graph, node, guess, actual) if graph is not None else None
     if slip:
         return slip
@@ -214,6 +212,11 @@ def _hint(guess, actual, node, graph=None):
         if np.ndim(other.value) == 0 and agrees(guess, float(other.value)):
             return (f"that is the value of {node_text(graph, other)} from the forward pass, "
                     "not a gradient.")
+    # Said whenever the signs differ, whatever the size: said only for -guess, it would
+    # give the answer away.
+    if guess.value * actual < 0:
+        return ("the sign is wrong: count the negative local gradients on the way back from "
+                "the output (each one flips the sign of what passes through).")
     if actual == 0:
         return ("follow the path back from the output gate by gate, and look at each "
                 "local gradient at these inputs: does every gate on the way pass some of "

@@ -38,7 +38,8 @@ def refresh(path):
             if WIDGET_VIEW in old.get("data", {}) and WIDGET_VIEW in new.get("data", {}):
                 old["data"][WIDGET_VIEW] = new["data"][WIDGET_VIEW]
     stored["metadata"][WIDGET_STATE] = json.loads(json.dumps(ran.metadata[WIDGET_STATE]))
-    path.write_text(json.dumps(stored, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(stored, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
+                    encoding="utf-8")           # as nbformat writes it: a small diff
     return True
 
 

@@ -29,9 +29,14 @@ def test_the_lecture_graph_gives_a_clear_verdict():
     assert repr(right) == "RIGHT: you predicted df/dx = -4; the graph gives -4."
     flipped = bp.check_prediction(g, "z", -3)
     assert not flipped.ok
-    assert repr(flipped) == ("NOT YET: you predicted df/dz = -3, which is not it. "
-                             "Hint: the size is right, the sign is flipped.")
+    sign_hint = ("Hint: the sign is wrong: count the negative local gradients on the way "
+                 "back from the output (each one flips the sign of what passes through).")
+    assert repr(flipped) == f"NOT YET: you predicted df/dz = -3, which is not it. {sign_hint}"
     assert flipped.actual == 3.0                        # kept, but not in the text
+    # the same hint for any size with the wrong sign: it must not confirm that 3 is right
+    # in size ("the size is right, the sign is flipped" gave the answer away)
+    for guess in (-1, -3, -7.5):
+        assert repr(bp.check_prediction(g, "z", guess)).endswith(sign_hint), guess
     value = bp.check_prediction(g, "n4", -12)           # f itself: its value, not its gradient
     assert not value.ok and "value" in value.hint
     own = bp.check_prediction(g, "n2", 3)               # q's own value: the mul swap forgotten
