@@ -238,7 +238,7 @@ def _hint(guess, actual, node, graph=None):
 def classic_slip(graph, target, guess, actual):
     """Which classic slip gives exactly ``guess``, said as what to check (or None): a gate's
     wrong local gradient (its ``slips()``, from the op table), one use of a fan-out left
-    out, or a local gradient skipped. Scalar graphs of the kit's gates, up to 200 nodes."""
+    out (or only one kept), or a local gradient skipped. Scalar graphs of the kit's gates, up to 200 nodes."""
     if len(graph.nodes) > 200 or any(np.ndim(n.value) for n in graph.nodes):
         return None
     gates = graph.gates()
@@ -246,15 +246,15 @@ def classic_slip(graph, target, guess, actual):
         return None
     local = {node: [float(v) for v in node.local_gradients] for node in gates}
 
-    def replay(change=None, drop=None):
-        """Backward by hand over the local gradients, with one of them changed (or one
-        edge dropped): the gradient of ``target`` that slip would give."""
+    def replay(change=None, drop=()):
+        """Backward by hand over the local gradients, with one of them changed (or the
+        edges in ``drop`` left out): the gradient of ``target`` that slip would give."""
         grad = {graph.output: float(graph.output.grad)}     # the upstream backward began with
         for node in reversed(gates):
             if node not in grad:
                 continue
             for i, parent in enumerate(node.inputs):
-                if drop == (node, i):
+                if (node, i) in drop:
                     continue
                 factor = change[2] if change and change[:2] == (node, i) else local[node][i]
                 grad[parent] = grad.get(parent, 0.0) + factor * grad[node]
@@ -268,7 +268,11 @@ def classic_slip(graph, target, guess, actual):
             if fits(replay(change=(node, i, float(wrong)))):
                 return f"look again at the local gradient of the {gate_symbol(node)} gate: {check}."
     for source, edges in graph.consumers.items():
-        if len(edges) > 1 and any(fits(replay(drop=(e.target, e.index))) for e in edges):
+        uses = [(e.target, e.index) for e in edges]
+        # one use left out, or (with three or more) only one kept: '=' where '+=' belongs
+        slips = [{use} for use in uses] + \
+            ([set(uses) - {use} for use in uses] if len(uses) > 2 else [])
+        if len(uses) > 1 and any(fits(replay(drop=dropped)) for dropped in slips):
             return (f"{node_text(graph, source)} is used {len(edges)} times: the gradients "
                     "from every use add up.")
     for node in gates:

@@ -427,6 +427,8 @@ def test_counts_not_written_yet_give_nothing_away():
     ([3, 4, 1], "maxout", "neurons", 5 + 4, "still one neuron"),
     ([3, 4, 1], "maxout", "weights", 3 * 4 + 4 * 1, "each with its own weights"),
     ([3, 4, 1], "maxout", "biases", 4 + 1, "a maxout hidden neuron has two"),
+    # lesson 06's exercise 2: the count of the same net with one piece (relu's 21)
+    ([3, 4, 1], "maxout", "parameters", (3 * 4 + 4) + (4 * 1 + 1), "own weights and bias"),
     ([3, 4, 1], "maxout", "weights", 1, "two sets in a maxout hidden layer"),
 ])
 def test_each_classic_slip_gets_its_hint_and_not_the_number(sizes, activation, name,

@@ -247,3 +247,16 @@ def test_an_input_named_like_its_own_id_is_not_ambiguous():
     g = bp.parse("x * n1")                       # input 'n1' is node n1 itself
     assert bp.check_prediction(g, "n1", 2, x=2.0, n1=5.0).ok
     assert bp.check_prediction(g, "n2", 1).ok
+
+
+def test_keeping_only_the_last_use_of_a_fork_is_caught():
+    """Lesson 05's staged backprop: writing '=' where '+=' belongs on every line that
+    gives x its gradient keeps only the last share, dnum = 1/den (by hand below). The
+    verdict said only the generic hint; it now names the fork."""
+    import math
+    staged = bp.parse("(x + sigmoid(y)) / (sigmoid(x) + (x + y)**2)")
+    x, y = 3.0, -4.0
+    den = 1 / (1 + math.exp(-x)) + (x + y) ** 2
+    verdict = bp.check_prediction(staged, "x", 1 / den, x=x, y=y)
+    assert not verdict.ok
+    assert verdict.hint == "x is used 3 times: the gradients from every use add up."

@@ -118,6 +118,9 @@ def _count_hint(name, guess, sizes, activation, guesses, answers):
         "parameters": [
             (answers["weights"], "The learnable parameters are the weights and the "
                                  "biases."),
+            (maxout and sum(m * n + n for m, n in pairs),
+             "A maxout hidden neuron computes two linear pieces, each with its own "
+             "weights and bias."),
         ],
     }[name]
     for slip, hint in slips:
