@@ -211,6 +211,10 @@ def test_the_page_steps_through_backward_with_pythons_steps_and_numbers(tmp_path
             caption = page.locator(".bpx-caption")
             page.wait_for_function("() => document.querySelector('.bpx-caption')"
                                    ".textContent.startsWith('All 4 gates')", timeout=10_000)
+            # the page opens on the full picture; next begins the walk there (it did nothing)
+            assert "Press next (or start)" in caption.text_content()
+            page.get_by_role("button", name="next ▶").click()
+            assert caption.text_content().startswith(f"Step 1 of 4: {steps[0].symbol}: ")
             page.get_by_role("button", name="|◀ start").click()
             assert caption.text_content().startswith("Backward starts at the output")
             assert table(page)["x"][1] == "?"                    # no gradient known yet

@@ -199,7 +199,11 @@ class View {
       button("|◀ start", "back to the output: no gate visited", () => go(0)),
       button("◀ back", "one gate back", () => go(model.get("step") - 1)),
       this.play,
-      button("next ▶", "visit the next gate", () => go(model.get("step") + 1)),
+      // from the full picture (where every view starts), next begins the walk at gate 1
+      button("next ▶", "visit the next gate", () => {
+        const step = model.get("step");
+        go(step > model.get("step_count") ? 1 : step + 1);
+      }),
       button("all ▶|", "show every gradient", () => go(model.get("step_count") + 1)),
     ]);
     this.showStepper();

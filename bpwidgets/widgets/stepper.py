@@ -24,7 +24,7 @@ class StepView:
 def done(count):
     """The full picture: every gate visited, nothing highlighted."""
     return StepView(None, None, f"All {count} gates visited: every gradient is known. "
-                                "Press start to step through the backward pass.")
+                                "Press next (or start) to step through the backward pass.")
 
 
 def at(steps, position, decimals=2):
