@@ -125,15 +125,15 @@ MAX_CHARS = 8
 
 MAX_DECIMALS = 6
 """The most places after the point a picture or caption writes: a number then takes up
-to 11 characters ('-123.456789', see ``number_chars``), about as wide as an edge label
+to 12 characters ('-1234.567890', see ``number_chars``), about as wide as an edge label
 should grow."""
 
 
 def number_chars(decimals):
-    """The most characters a number takes with ``decimals`` places: MAX_CHARS, or, with
-    more places, room for a sign, three digits and the point besides them. So more
-    places never mean fewer digits: at 6, -0.2 is '-0.200000', not '-2.0e-01'."""
-    return max(MAX_CHARS, decimals + 5)
+    """The most characters a number takes with ``decimals`` places: room for a sign,
+    four digits and the point besides them, as MAX_CHARS has at two places ('-1234.50').
+    So more places never mean fewer digits: at 6, -0.2 is '-0.200000', not '-2.0e-01'."""
+    return max(MAX_CHARS, decimals + 6)
 
 
 def check_decimals(decimals):

@@ -64,7 +64,10 @@ class Nudge:
         percent = f"{percent:.2g}" if percent < 10 else f"{percent:.0f}"
         text += f" (off by {n(self.gap)}, {percent}% of the change)"
         scale = None if self.x is None else max(1.0, abs(self.x))
-        if scale is not None and abs(self.h) < ROUND_OFF * scale:
+        # round-off, when h is tiny and the gap is a few float steps of f (not the bend of
+        # the curve: x*x at 0 is off by all of h^2, whatever the h)
+        f_steps = 8 * np.finfo(float).eps * max(abs(self.before), abs(self.after))
+        if scale is not None and abs(self.h) < ROUND_OFF * scale and abs(self.gap) <= f_steps:
             text += (f"; an h this small lets round-off show in f(x + h) - f(x). "
                      f"{_good_h(scale)}")
         return text

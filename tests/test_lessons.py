@@ -146,3 +146,11 @@ def test_the_stored_explorers_run_todays_view_code(lesson):
         stale = "stale explorer {}: run python lessons/refresh_widget_state.py"
         assert stored["_esm"] == view_source(), stale.format("view code")
         assert stored["_css"] == view_style(), stale.format("style")
+
+
+def test_lesson_07s_boundaries_wait_for_the_ranking():
+    """The 'waits' checks above pass for a lesson with no such cell: lesson 07's figure of
+    the ranked nets must carry the tag, or its answer would show again."""
+    lesson = nbformat.read(LESSONS / "07_training_a_small_net.ipynb", as_version=4)
+    waiting = [cell for cell in lesson.cells if "waits" in tags(cell)]
+    assert len(waiting) == 1 and "decision_boundaries_after(" in waiting[0].source

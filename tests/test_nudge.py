@@ -133,3 +133,6 @@ def test_an_h_small_enough_for_round_off_to_show_says_so():
     usual = bp.nudge(bp.parse("x * x"), "x", 1e-3, x=1.0)
     assert "round-off" not in repr(usual) and "off by" in repr(usual)   # the bend shows
     assert "round-off" not in repr(bp.nudge(bp.parse("x * x"), "x", 1e-6, x=1.0))
+    # at x = 0, x*x moves by exactly h^2 where the gradient says 0: the bend, not round-off
+    bend = bp.nudge(bp.parse("x * x"), "x", 1e-12, x=0.0)
+    assert bend.change == 1e-24 and bend.predicted == 0 and "round-off" not in repr(bend)

@@ -516,12 +516,14 @@ def test_explorer_writes_every_number_with_the_places_asked_for():
         bp.explore(SIGMOID, decimals=9, **LECTURE)
 
 
-@pytest.mark.parametrize("places", [5, 6])
+@pytest.mark.parametrize("places", [3, 5, 6])
 def test_more_places_never_mean_fewer_digits(places):
     """At 5 and 6 places, -0.2 was written -2.0e-01 and the lecture's output -12.4
     -1.2e+01 (8 characters were the limit): less than the default 2 places show. Now
     the cells widen and every number keeps its places, in the picture, the table and
     the captions alike; the caption's numbers are the edges'."""
+    for x in (-0.2, -12.4, -1234.5, 12345.6):      # as many digits as at 2 places, or more
+        assert bp.render.dot.format_number(x, places) == f"{x:.{places}f}"
     w = bp.explore("(x + y) * z", decimals=places, x=-2, y=5, z=-4)
     numbers = edge_numbers(w.svg)
     assert numbers["out"] == [f"{-12:.{places}f}", f"{1:.{places}f}"]

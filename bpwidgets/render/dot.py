@@ -201,8 +201,8 @@ def _one_cell(text, colour, size):
 
 def number_width(decimals):
     """A number cell's width: CELL_WIDTH, or wider for the longer numbers of more than
-    three places (``labels.number_chars``: '-888.888888' at 6)."""
-    return max(CELL_WIDTH, cell_width("-888." + "8" * decimals, NUMBER_SIZE))
+    two places (``labels.number_chars``: '-8888.888888' at 6)."""
+    return max(CELL_WIDTH, cell_width("-8888." + "8" * decimals, NUMBER_SIZE))
 
 
 class Cells:

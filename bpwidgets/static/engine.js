@@ -169,10 +169,10 @@ function compile(op, rule) {
 
 const MAX_CHARS = 8;
 
-// The most characters a number takes with `decimals` places (labels.number_chars): 8, or
-// with more places, room for a sign, three digits and the point besides them.
+// The most characters a number takes with `decimals` places (labels.number_chars): room
+// for a sign, four digits and the point besides them, as MAX_CHARS has at two places.
 function numberChars(decimals) {
-  return Math.max(MAX_CHARS, decimals + 5);
+  return Math.max(MAX_CHARS, decimals + 6);
 }
 
 // A number in at most 8 characters: '0.73', '-0.53', '1.2e+05', '3.1e-04'. Fixed-point
