@@ -125,13 +125,20 @@ def stepped_gates(graph):
     return [node for node in reversed(graph.nodes) if node.gate is not None and node not in hidden]
 
 
+def caption_places(decimals):
+    """The places a caption writes its numbers with, given the pictures' ``decimals``:
+    as many, but at least the lecture's two (with fewer, the arithmetic could not be
+    checked by eye). The page's own captions read it too (``stepper.page_steps``)."""
+    return max(labels.check_decimals(decimals), 2)
+
+
 def backward_steps(graph, decimals=2):
     """Every gate in the order backward visits it, each with its edges and caption.
 
     ``decimals``: the places a caption gives its numbers, as the pictures' ``decimals``
     (0 to 6). Captions keep at least the lecture's two, and add digits where the
     arithmetic needs them to check out as printed (see PRECISIONS)."""
-    least = max(labels.check_decimals(decimals), 2)      # captions keep the lecture's two
+    least = caption_places(decimals)
     precisions = [(d, d_operands) for d, d_operands in PRECISIONS if d >= least]
     if not isinstance(graph, Graph):
         raise ValueError(f"backward_steps needs a bp.Graph, got {type(graph).__name__}: it reads "

@@ -2,6 +2,7 @@
 a browser opens from disk, with no network, and whose sliders run forward and backward
 in the page. Checked in headless Chromium against the engine's own numbers."""
 
+import contextlib
 import json
 import re
 import subprocess
@@ -19,6 +20,25 @@ from test_browser import CHROMIUM
 
 SIGMOID = "1/(1 + exp(-(w0*x0 + w1*x1 + w2)))"
 LECTURE = ["w0=2", "x0=-1", "w1=-3", "x1=-2", "w2=-3"]
+
+
+@contextlib.contextmanager
+def browser_page():
+    """A fresh page in headless Chromium, and the list its page errors go to."""
+    assert Path(CHROMIUM).exists(), (
+        f"no Chromium at {CHROMIUM}: run 'sudo apt-get install -y chromium' (Debian), or "
+        "set BPWIDGETS_CHROMIUM to a Chromium or Chrome executable")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            errors = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            yield page, errors
+        finally:
+            browser.close()
 
 
 def engine_numbers(**values):
@@ -50,39 +70,27 @@ def test_the_page_holds_everything_and_loads_nothing(page_file):
 def test_a_key_press_on_the_page_gives_the_engines_numbers(page_file):
     """Open the file from disk with every network request refused, press ArrowRight on
     w0's slider (step 0.1 of its range -5..5) and read the output and the gradients."""
-    assert Path(CHROMIUM).exists(), (
-        f"no Chromium at {CHROMIUM}: run 'sudo apt-get install -y chromium' (Debian), or "
-        "set BPWIDGETS_CHROMIUM to a Chromium or Chrome executable")
-    from playwright.sync_api import sync_playwright
     value, grads = engine_numbers(w0=2.1, x0=-1, w1=-3, x1=-2, w2=-3)
     assert value == "0.71" and grads["x0"] == "0.43"
     asked = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page()
-            page.route(re.compile(r"^(https?|wss?)://"),
-                       lambda route: (asked.append(route.request.url), route.abort()))
-            errors = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(page_file.as_uri())
-            page.wait_for_function("() => document.querySelectorAll("
-                                   "'.bpx-frame g#out text').length == 2", timeout=10_000)
-            assert table(page)["output"] == "0.73"                 # the lecture's 0.73
-            slider = page.locator(".bpx-slider").first
-            assert slider.locator(".bpx-name").text_content() == "w0"
-            slider.locator("input").focus()
-            page.keyboard.press("ArrowRight")
-            page.wait_for_function("(v) => document.querySelector('.bpx-frame g#out text')"
-                                   ".textContent == v", arg=value, timeout=5_000)
-            shown = table(page)
-            assert shown["output"] == value
-            assert {n: shown[n][1] for n in grads} == grads
-            assert slider.locator(".bpx-readout").text_content() == "2.10"
-            assert errors == [] and asked == []
-        finally:
-            browser.close()
+    with browser_page() as (page, errors):
+        page.route(re.compile(r"^(https?|wss?)://"),
+                   lambda route: (asked.append(route.request.url), route.abort()))
+        page.goto(page_file.as_uri())
+        page.wait_for_function("() => document.querySelectorAll("
+                               "'.bpx-frame g#out text').length == 2", timeout=10_000)
+        assert table(page)["output"] == "0.73"                 # the lecture's 0.73
+        slider = page.locator(".bpx-slider").first
+        assert slider.locator(".bpx-name").text_content() == "w0"
+        slider.locator("input").focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("(v) => document.querySelector('.bpx-frame g#out text')"
+                               ".textContent == v", arg=value, timeout=5_000)
+        shown = table(page)
+        assert shown["output"] == value
+        assert {n: shown[n][1] for n in grads} == grads
+        assert slider.locator(".bpx-readout").text_content() == "2.10"
+        assert errors == [] and asked == []
 
 
 def table(page):
@@ -158,29 +166,22 @@ def test_script_json_cannot_close_its_script():
 def test_a_page_says_when_the_graph_is_not_finite_and_keeps_the_last_picture(tmp_path):
     """No kernel to explain: the page names the node itself. log(x) * y with x in
     (-1, 1): Home puts x at -1, where log is not finite; End brings it back to 1."""
-    assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}"
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
     path = tmp_path / "log.html"
     path.write_text(page_html("log(x) * y", x=(-1, 1, 0.5), y=2.0), encoding="utf-8")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page()
-            page.goto(path.as_uri())
-            out = page.locator(".bpx-frame g#out text").first
-            expect(out).to_have_text(format_number(2 * np.log(0.5)))      # -1.39
-            x = page.locator(".bpx-slider input").first
-            x.focus()
-            page.keyboard.press("Home")
-            message = page.locator(".bpx-message")
-            expect(message).to_contain_text("node n1 (log) is not finite")
-            expect(out).to_have_text("-1.39")                  # the last picture that worked
-            page.keyboard.press("End")
-            expect(out).to_have_text("0.00")                   # log(1) * 2
-            expect(message).to_have_text("")
-        finally:
-            browser.close()
+    with browser_page() as (page, errors):
+        page.goto(path.as_uri())
+        out = page.locator(".bpx-frame g#out text").first
+        expect(out).to_have_text(format_number(2 * np.log(0.5)))      # -1.39
+        x = page.locator(".bpx-slider input").first
+        x.focus()
+        page.keyboard.press("Home")
+        message = page.locator(".bpx-message")
+        expect(message).to_contain_text("node n1 (log) is not finite")
+        expect(out).to_have_text("-1.39")                  # the last picture that worked
+        page.keyboard.press("End")
+        expect(out).to_have_text("0.00")                   # log(1) * 2
+        expect(message).to_have_text("")
 
 
 def test_the_page_steps_through_backward_with_pythons_steps_and_numbers(tmp_path):
@@ -188,8 +189,6 @@ def test_the_page_steps_through_backward_with_pythons_steps_and_numbers(tmp_path
     gives the numbers Python's backward_steps gives (local × upstream = downstream, and
     the sums at a fork), gradients show only on edges into visited gates, and moving a
     slider mid-step brings the caption's numbers along."""
-    assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}"
-    from playwright.sync_api import sync_playwright
     expression, start = "(x + y) * z + x * y", dict(x=-2, y=5, z=-4)
     path = bp.write_page(expression, tmp_path / "steps.html", **start)
 
@@ -200,54 +199,46 @@ def test_the_page_steps_through_backward_with_pythons_steps_and_numbers(tmp_path
         return bp.backward_steps(g)
 
     steps = python_steps(**start)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page()
-            errors = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(Path(path).as_uri())
-            caption = page.locator(".bpx-caption")
-            page.wait_for_function("() => document.querySelector('.bpx-caption')"
-                                   ".textContent.startsWith('All 4 gates')", timeout=10_000)
-            # the page opens on the full picture; next begins the walk there (it did nothing)
-            assert "Press next (or start)" in caption.text_content()
+    with browser_page() as (page, errors):
+        page.goto(Path(path).as_uri())
+        caption = page.locator(".bpx-caption")
+        page.wait_for_function("() => document.querySelector('.bpx-caption')"
+                               ".textContent.startsWith('All 4 gates')", timeout=10_000)
+        # the page opens on the full picture; next begins the walk there (it did nothing)
+        assert "Press next (or start)" in caption.text_content()
+        page.get_by_role("button", name="next ▶").click()
+        assert caption.text_content().startswith(f"Step 1 of 4: {steps[0].symbol}: ")
+        page.get_by_role("button", name="|◀ start").click()
+        assert caption.text_content().startswith("Backward starts at the output")
+        assert table(page)["x"][1] == "?"                    # no gradient known yet
+        for k, step in enumerate(steps, start=1):
             page.get_by_role("button", name="next ▶").click()
-            assert caption.text_content().startswith(f"Step 1 of 4: {steps[0].symbol}: ")
-            page.get_by_role("button", name="|◀ start").click()
-            assert caption.text_content().startswith("Backward starts at the output")
-            assert table(page)["x"][1] == "?"                    # no gradient known yet
-            for k, step in enumerate(steps, start=1):
-                page.get_by_role("button", name="next ▶").click()
-                text = caption.text_content()
-                assert text.startswith(f"Step {k} of {len(steps)}: {step.symbol}: "), text
-                for edge in step.edges:          # local x upstream = downstream, as numbers
-                    said = (f"local {format_number(edge.local)} × upstream "
-                            f"{format_number(edge.upstream)} = {format_number(edge.downstream)}")
-                    assert said in text, (said, text)
-            assert "x gets 5.00 - 4.00 = 1.00 in all: gradients add at a fork" in text
-            assert table(page)["x"][1] == "1.00"                 # every gradient known now
-            # a slider moved mid-step: the caption's numbers follow the engine
-            page.get_by_role("button", name="|◀ start").click()
-            page.get_by_role("button", name="next ▶").click()
-            page.get_by_role("button", name="next ▶").click()
-            y = page.locator(".bpx-slider", has_text="y")
-            y.locator("input").focus()
-            page.keyboard.press("ArrowRight")
-            moved_to = float(y.locator(".bpx-readout").text_content())
-            assert moved_to > 5
-            moved = python_steps(x=-2, y=moved_to, z=-4)[1]
-            for edge in moved.edges:
+            text = caption.text_content()
+            assert text.startswith(f"Step {k} of {len(steps)}: {step.symbol}: "), text
+            for edge in step.edges:          # local x upstream = downstream, as numbers
                 said = (f"local {format_number(edge.local)} × upstream "
                         f"{format_number(edge.upstream)} = {format_number(edge.downstream)}")
-                assert said in caption.text_content()
-            assert caption.text_content().startswith("Step 2 of 4")
-            page.get_by_role("button", name="all ▶|").click()
-            assert caption.text_content().startswith("All 4 gates visited")
-            assert errors == []
-        finally:
-            browser.close()
+                assert said in text, (said, text)
+        assert "x gets 5.00 - 4.00 = 1.00 in all: gradients add at a fork" in text
+        assert table(page)["x"][1] == "1.00"                 # every gradient known now
+        # a slider moved mid-step: the caption's numbers follow the engine
+        page.get_by_role("button", name="|◀ start").click()
+        page.get_by_role("button", name="next ▶").click()
+        page.get_by_role("button", name="next ▶").click()
+        y = page.locator(".bpx-slider", has_text="y")
+        y.locator("input").focus()
+        page.keyboard.press("ArrowRight")
+        moved_to = float(y.locator(".bpx-readout").text_content())
+        assert moved_to > 5
+        moved = python_steps(x=-2, y=moved_to, z=-4)[1]
+        for edge in moved.edges:
+            said = (f"local {format_number(edge.local)} × upstream "
+                    f"{format_number(edge.upstream)} = {format_number(edge.downstream)}")
+            assert said in caption.text_content()
+        assert caption.text_content().startswith("Step 2 of 4")
+        page.get_by_role("button", name="all ▶|").click()
+        assert caption.text_content().startswith("All 4 gates visited")
+        assert errors == []
 
 
 def hand_written(x, places):
@@ -264,36 +255,26 @@ def test_a_page_writes_the_places_asked_for(tmp_path, places):
     those places; the step captions the page writes keep two at least, as Python's.
     Numbers by hand: the output is sigmoid(1), w0's gradient is sigmoid'(1) times
     x0 = -1, and the first step is 1/x at x = 1 + e^-1."""
-    assert Path(CHROMIUM).exists(), f"no Chromium at {CHROMIUM}"
-    from playwright.sync_api import sync_playwright
     s = 1 / (1 + np.exp(-1))
     local = -1 / (1 + np.exp(-1)) ** 2
     path = bp.write_page(SIGMOID, tmp_path / "places.html", decimals=places,
                          w0=2, x0=-1, w1=-3, x1=-2, w2=-3)
     caption_places = max(places, 2)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page()
-            errors = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(Path(path).as_uri())
-            page.wait_for_function("() => document.querySelectorAll("
-                                   "'.bpx-frame g#out text').length == 2", timeout=10_000)
-            out = page.locator(".bpx-frame g#out text").all_text_contents()
-            assert out == [hand_written(s, places), hand_written(1, places)]
-            shown = table(page)
-            assert shown["output"] == hand_written(s, places)
-            assert shown["w0"] == [hand_written(2, places), hand_written(-s * (1 - s), places)]
-            page.get_by_role("button", name="|◀ start").click()
-            start = page.locator(".bpx-caption").text_content()
-            assert f"df/df = {1:.{caption_places}f}." in start
-            page.get_by_role("button", name="next ▶").click()
-            text = page.locator(".bpx-caption").text_content()
-            said = (f"local {local:.{caption_places}f} × upstream {1:.{caption_places}f} = "
-                    f"{local:.{caption_places}f}")
-            assert said in text, text
-            assert errors == []
-        finally:
-            browser.close()
+    with browser_page() as (page, errors):
+        page.goto(Path(path).as_uri())
+        page.wait_for_function("() => document.querySelectorAll("
+                               "'.bpx-frame g#out text').length == 2", timeout=10_000)
+        out = page.locator(".bpx-frame g#out text").all_text_contents()
+        assert out == [hand_written(s, places), hand_written(1, places)]
+        shown = table(page)
+        assert shown["output"] == hand_written(s, places)
+        assert shown["w0"] == [hand_written(2, places), hand_written(-s * (1 - s), places)]
+        page.get_by_role("button", name="|◀ start").click()
+        start = page.locator(".bpx-caption").text_content()
+        assert f"df/df = {1:.{caption_places}f}." in start
+        page.get_by_role("button", name="next ▶").click()
+        text = page.locator(".bpx-caption").text_content()
+        said = (f"local {local:.{caption_places}f} × upstream {1:.{caption_places}f} = "
+                f"{local:.{caption_places}f}")
+        assert said in text, text
+        assert errors == []

@@ -338,7 +338,7 @@ class View {
     const view = model.get("step_view");
     this.write(fillSlots(engine, picture.slots, view, picture.decimals, palette));
     this.table.replaceChildren(this.gradientTable(view, palette, picture.decimals));
-    if (this.pageSteps) this.caption.textContent = this.pageCaption(picture.decimals);
+    if (this.pageSteps) this.caption.textContent = this.pageCaption();
   }
 
   // ---- the step-through of a page with no kernel --------------------------------------
@@ -358,15 +358,15 @@ class View {
 
   // Python's caption (steps.backward_steps) with the local gradients as numbers:
   // "Step 2 of 7: exp: local 0.37 × upstream -0.53 = -0.20".
-  pageCaption(decimals) {
+  pageCaption() {
     const {model, engine} = this;
     const steps = model.get("page_steps");
     const words = model.get("page_words");
     const position = model.get("step");
     if (position > steps.length) return words.done;
     if (position === 0) return words.start;
-    // as Python's captions: the picture's places, and the lecture's two at least
-    const number = (x) => formatNumber(x, Math.max(decimals, 2));
+    // the places Python's captions use (steps.caption_places)
+    const number = (x) => formatNumber(x, model.get("page_places"));
     const step = steps[position - 1];
     const up = number(engine.grads[step.node]);
     const said = step.edges.map(([e]) =>

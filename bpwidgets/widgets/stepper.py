@@ -11,6 +11,7 @@ pure function.
 from dataclasses import dataclass
 
 from ..labels import format_number
+from ..steps import caption_places
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ def at(steps, position, decimals=2):
     if position > count:
         return done(count)
     if position == 0:
-        one = format_number(1.0, max(decimals, 2))
+        one = format_number(1.0, caption_places(decimals))
         return StepView(set(), None, f"Backward starts at the output: df/df = {one}. "
                                      "Press next to visit the first gate.")
     step = steps[position - 1]
@@ -46,7 +47,8 @@ def page_steps(graph, steps, decimals=2):
     """The step-through as a page with no kernel runs it (explorer.js): per step, the
     gate's node index, its symbol and its drawn input edges, as (edge index, the input's
     text, the input's node index); per input used by more than one gate, the edges whose
-    gradients add up there; and the words for the start and the end. The numbers come
+    gradients add up there; the words for the start and the end; and the places the
+    captions write numbers with (``steps.caption_places``). The numbers come
     from the page's own engine, so they follow the sliders; the words follow Python's
     captions (without the formulas of the local gradients, which only Python writes)."""
     edge_index = {(edge.target, edge.index): e for e, edge in enumerate(graph.edges)}
@@ -61,4 +63,5 @@ def page_steps(graph, steps, decimals=2):
         "page_forks": {str(k): edges for k, edges in forks.items()},
         "page_words": {"start": at(steps, 0, decimals).caption,
                        "done": done(len(steps)).caption},
+        "page_places": caption_places(decimals),
     }
