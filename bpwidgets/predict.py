@@ -12,6 +12,7 @@ Core module: numpy only.
 """
 
 import math
+import weakref
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -143,6 +144,8 @@ def check_prediction(graph, name, guess, upstream=None, **inputs):
     >>> check_prediction(parse("(x + y) * z"), "z", "3.0", x=-2, y=5, z=-4)
     RIGHT: you predicted df/dz = 3.0; the graph gives 3.
     """
+    if inputs:
+        _remember(graph)
     _run(graph, upstream, inputs, "check_prediction")
     node, name = _find(graph, name)
     actual = node.grad
@@ -152,6 +155,23 @@ def check_prediction(graph, name, guess, upstream=None, **inputs):
     if np.ndim(actual) == 0 and np.ndim(guess) == 0:
         return _judge_number(name, guess, float(actual), node, said, graph)
     return _judge_array(name, guess, np.asarray(actual, dtype=float), node, said)
+
+
+EARLIER = weakref.WeakKeyDictionary()
+"""graph -> the points check_prediction has seen it backward at before (up to ``KEPT``):
+(the inputs' values, every node's gradient), for the hint on a guess worked out at the
+wrong point (the lecture's numbers, where the exercise changed one input)."""
+KEPT = 4
+
+
+def _remember(graph):
+    """Keep the graph's current point (its inputs and gradients), if it has a scalar one."""
+    if not graph.backward_done or any(node.grad is None or np.ndim(node.grad)
+                                      for node in graph.nodes):
+        return
+    values = {key: float(node.value) for key, node in graph.inputs.items()}
+    points = [point for point in EARLIER.get(graph, []) if point[0] != values]
+    EARLIER[graph] = (points + [(values, [float(node.grad) for node in graph.nodes])])[-KEPT:]
 
 
 def _judge_number(name, guess, actual, node, said, graph=None):
@@ -195,14 +215,35 @@ def _array_text(values):
                            suppress_small=True).replace("\n", "")
 
 
+def _elsewhere(graph, node, guess):
+    """The hint for a guess that is this node's gradient at another point the graph was
+    checked at (the lecture's numbers, say), or None. It names the inputs that differ, not
+    the answer."""
+    if graph is None or np.ndim(node.grad) != 0:
+        return None
+    now = {key: float(n.value) for key, n in graph.inputs.items()}
+    k = graph.index[node]
+    for values, grads in reversed(EARLIER.get(graph, [])):
+        moved = [key for key in now if values[key] != now[key]]
+        if moved and agrees(guess, grads[k]):
+            then = ", ".join(f"{key} = {values[key]:g}" for key in moved)
+            name = node.name if node.kind == "input" else graph.node_id(node)
+            return (f"that is df/d{name} at another point, where {then}. A gradient depends "
+                    f"on the point where it is taken: work it out at this check's inputs.")
+    return None
+
+
 def _negated(guess):
     text = guess.text[1:] if guess.text.startswith("-") else "-" + guess.text.lstrip("+")
     return replace(guess, value=-guess.value, text=text)
 
 
 def _hint(guess, actual, node, graph=None):
-    """What to look at, without the number: a classic slip, a value taken for a gradient,
-    the sign, a dead path, the precision."""
+    """What to look at, without the number: a gradient from another point, a classic
+    slip, a value taken for a gradient, the sign, a dead path, the precision."""
+    elsewhere = _elsewhere(graph, node, guess)
+    if elsewhere:
+        return elsewhere
     slip = classic_slip(graph, node, guess, actual) if graph is not None else None
     if slip:
         return slip

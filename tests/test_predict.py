@@ -260,3 +260,26 @@ def test_keeping_only_the_last_use_of_a_fork_is_caught():
     verdict = bp.check_prediction(staged, "x", 1 / den, x=x, y=y)
     assert not verdict.ok
     assert verdict.hint == "x is used 3 times: the gradients from every use add up."
+
+
+def test_a_gradient_from_another_point_says_so_without_the_answer():
+    """Lesson 01's exercise moves z from the lecture's -4 to 2; a student who writes the
+    lecture's df/dx = -4 (by hand: df/dx = z) is told that the guess belongs to the other
+    point, every time the cell runs, and not what the answer is (2)."""
+    g = bp.parse("(x + y) * z")
+    g.forward(x=-2, y=5, z=-4)
+    g.backward()
+    hint = ("that is df/dx at another point, where z = -4. A gradient depends on the point "
+            "where it is taken: work it out at this check's inputs.")
+    for _ in range(2):                               # running the cell again: the same hint
+        verdict = bp.check_prediction(g, "x", -4, x=-2, y=5, z=2)
+        assert not verdict.ok and verdict.hint == hint
+        assert "2" not in verdict.text.replace("z = -4", "")
+    assert bp.check_prediction(g, "x", "-4.0", x=-2, y=5, z=2).hint == hint
+    # df/dz = x + y = 3 at both points: no other point to blame, so the usual hints
+    assert "another point" not in bp.check_prediction(g, "z", -3, x=-2, y=5, z=2).hint
+    assert "another point" not in bp.check_prediction(g, "x", 7, x=-2, y=5, z=2).hint
+    assert bp.check_prediction(g, "x", 2, x=-2, y=5, z=2).ok
+    # a graph never run before a check has no other point
+    fresh = bp.check_prediction(bp.parse("(x + y) * z"), "x", -4, x=-2, y=5, z=2)
+    assert "another point" not in fresh.hint
