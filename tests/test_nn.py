@@ -303,6 +303,25 @@ def test_divergence_is_reported_with_a_hint():
         nn.fit(nn.MLP([2, 8, 3], activation="relu"), X, y, epochs=50, lr=1e200)
 
 
+def test_divergence_puts_the_weights_back_for_the_retry():
+    """The error says "try a smaller learning rate": the retry must start from the weights
+    fit was given, not from the runaway ones (1e6 and up), whose loss (1e11) was then
+    taken as the new run's first and never stopped it."""
+    X, y = datasets.spiral(n_per_class=100, seed=0)
+    model = nn.MLP([2, 100, 3], activation="relu", seed=0)
+    start = {name: value.copy() for name, value in model.parameters.items()}
+    arrays = dict(model.parameters)
+    with pytest.raises(FloatingPointError, match="weights are back"):
+        nn.fit(model, X, y, epochs=200, lr=1000)
+    for name, value in model.parameters.items():
+        assert value is arrays[name]                 # the model's own arrays, refilled
+        np.testing.assert_array_equal(value, start[name], err_msg=name)
+    retry = nn.fit(model, X, y, epochs=300, lr=0.5)
+    fresh = nn.fit(nn.MLP([2, 100, 3], activation="relu", seed=0), X, y, epochs=300, lr=0.5)
+    assert retry == fresh                            # the same run as from a fresh model
+    assert retry["loss"][0] < 2 and retry["accuracy"][-1] > 0.9
+
+
 def test_a_loss_that_blows_up_is_divergence_too():
     X, y = datasets.spiral(n_per_class=20, seed=0)
     # lr * reg = 1000: the penalty's own step multiplies the weights by -999; the loss
@@ -314,7 +333,9 @@ def test_a_loss_that_blows_up_is_divergence_too():
     assert "try a smaller learning rate" in message
     assert "1 - lr * reg = -999" in message and "keep lr * reg below 2" in message
     # no reg: a loss a million times its first epoch's (1.06 -> 4e9 in one step)
-    with pytest.raises(FloatingPointError, match=r"from 1\.06 to .*smaller learning rate$"):
+    with pytest.raises(FloatingPointError, match=r"from 1\.06 to .*smaller learning rate\. "
+                                                 r"The model's weights are back to what "
+                                                 r"they were before this fit\(\) call$"):
         nn.fit(nn.MLP([2, 10, 3], activation="relu"), X, y, epochs=20, lr=1e6)
     # a learning rate big enough to make the loss jump sixtyfold (before it comes back
     # down) is not stopped: only runaway losses are

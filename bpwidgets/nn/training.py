@@ -69,16 +69,30 @@ def fit(model, X, y, epochs=1000, lr=1.0, seed=0, reg=0.0, batch_size=None, call
     runs after every epoch; return ``False`` from it to stop early.
     ``model.gradients`` keeps the last step's gradients. A loss that turns NaN or inf,
     or grows past ``DIVERGED_LOSS`` or ``DIVERGED_GROWTH`` times its first epoch's,
-    stops training with a FloatingPointError that suggests a smaller learning rate.
+    stops training with a FloatingPointError that suggests a smaller learning rate, and
+    puts the weights back as they were before this call: a retry with a smaller rate
+    starts from there, not from the weights that blew up.
     """
     X, y, Y = _training_data(model, X, y)
     epochs = whole_number(epochs, "epochs", least=0)
     lr = _positive_number(lr, "lr (the learning rate)")
     graph = model.loss_graph(reg)
     batch = len(X) if batch_size is None else whole_number(batch_size, "batch_size")
+    rng = np.random.default_rng(check_seed(seed))
+    before = {name: value.copy() for name, value in model.parameters.items()}
+    try:
+        return _descend(model, graph, X, y, Y, epochs, lr, rng, reg, batch, callback)
+    except FloatingPointError as error:
+        for name, value in model.parameters.items():
+            value[...] = before[name]            # in place: the model's arrays stay its own
+        raise FloatingPointError(f"{error}. The model's weights are back to what they were "
+                                 "before this fit() call") from None
+
+
+def _descend(model, graph, X, y, Y, epochs, lr, rng, reg, batch, callback):
+    """fit's loop: ``epochs`` passes of gradient descent over (X, Y), checked."""
     params = model.parameters
     names = list(params)
-    rng = np.random.default_rng(check_seed(seed))
     history = {"loss": [], "accuracy": []}
     for epoch in range(epochs):
         # full batch: the rows in order, as a slice (no copy); else a shuffled minibatch
