@@ -253,6 +253,36 @@ def test_local_gradients_sit_under_the_edge_and_keep_the_picture_as_wide():
     assert len(xs) == 1
 
 
+def input_heights(graph, svg):
+    """{input name: y of its name in the SVG}: smaller is higher up."""
+    found = groups(svg)
+    return {name: found[graph.node_id(node)][0][2] for name, node in graph.inputs.items()}
+
+
+@pytest.mark.parametrize("expression, values, order", [
+    (SIGMOID, SIGMOID_AT, ["w0", "x0", "w1", "x1"]),      # as the lecture draws it
+    ("2*(x*y + max(z, w))", dict(x=3, y=-4, z=2, w=-1), ["x", "y", "z", "w"]),
+    ("a - b*c", dict(a=1, b=2, c=3), ["b", "c"]),
+])
+def test_a_gates_named_inputs_are_drawn_in_the_formulas_order(expression, values, order):
+    """Graphviz drew w1*x1 with x1 above w1 and max(z, w) with w above z; lesson 03 says
+    the gradient at a tie goes to z, "the first input of max"."""
+    g = bp.parse(expression)
+    g.forward(**values)
+    g.backward()
+    heights = input_heights(g, to_svg(g))
+    assert sorted(order, key=heights.get) == order
+
+
+def test_inputs_used_twice_are_left_for_the_layout_to_order():
+    """Forcing the formula's order where an input forks (x*y + x) makes edges cross: there
+    the order is the layout's."""
+    g = bp.parse("x*y + x")
+    source = bp.draw(g).source
+    assert "ordering" not in source
+    assert 'ordering=in' in bp.draw(bp.parse("x*y + z")).source
+
+
 # ---- escaping, ids, errors ------------------------------------------------------------------
 
 class Tagged(bp.Gate):

@@ -149,7 +149,8 @@ def layout(graph, put, show_local=False, align="CENTER", max_entries=None, decim
             dot.node(node_id, id=node_id, shape="circle", width="0.45", margin="0.02",
                      style="filled", fillcolor=put(Slot("fill", node, None)),
                      color=put(Slot("stroke", node, None)),
-                     label=_one_cell(symbol, "black", SYMBOL_SIZE))
+                     label=_one_cell(symbol, "black", SYMBOL_SIZE),
+                     **in_order(graph, node))
     for edge in graph.edges:
         if (edge.target, edge.index) in folded_edges or edge.source in hidden:
             continue
@@ -169,6 +170,19 @@ def layout(graph, put, show_local=False, align="CENTER", max_entries=None, decim
     dot.edge("out", "end", id="out_out", tailport="mid:e", tailclip="false")
     dot.layout_size = measure(graph)
     return dot
+
+
+def in_order(graph, node):
+    """Graphviz's ``ordering="in"`` for a gate fed by named inputs that feed nothing
+    else: they are drawn top to bottom in the formula's order (w1 above x1 for w1*x1, z
+    above w for max(z, w)), as the lecture draws them. Everywhere else the layout is
+    free to order a gate's inputs so that fewer edges cross (forcing the order at a fork,
+    or between gates, makes them cross)."""
+    if len(node.inputs) > 1 and all(source.kind == "input"
+                                    and len(graph.consumers[source]) == 1
+                                    for source in node.inputs):
+        return {"ordering": "in"}
+    return {}
 
 
 def add_flow_labels(dot, graph):
