@@ -26,6 +26,7 @@ examples:
   bpwidgets grad "sum((W @ x)**2)" "W=[[0.1, 0.5], [-0.3, 0.8]]" "x=[0.2, 0.4]"
   bpwidgets render "1/(1 + exp(-(w0*x0 + w1*x1 + w2)))" w0=2 x0=-1 w1=-3 x1=-2 w2=-3 -o sigmoid.svg
   bpwidgets render "x*x + x" x=3 -o fanout.png --show-local
+  bpwidgets render "2*(x*y + max(z, w))" x=3 y=-4 z=2 w=-1 -o slide.pdf --show-flow
   bpwidgets render "(x + y) * z" x=-2 y=5 z=-4 -o graph.html     # live sliders, no kernel
 
 Values are JSON: numbers, or nested lists for arrays (quote them for the shell).
@@ -81,13 +82,13 @@ def grad_command(args):
 
 
 def output_suffix(output):
-    """'.svg', '.png' or '.html': what the file name given to -o ends in, checked."""
-    from .render.files import WRITERS
+    """'.svg', '.png', '.pdf' or '.html': what the file name given to -o ends in, checked."""
+    from .render.files import WRITERS, one_of
     name = pathlib.PurePath(output).name
     suffix = name[name.rfind("."):].lower() if "." in name else ""
     if suffix not in [*WRITERS, ".html"]:
         raise UsageError(f"cannot write {output!r}: the file name must end in "
-                         f"{' or '.join(WRITERS)} or .html")
+                         f"{one_of([*WRITERS, '.html'])}")
     if name.lower() == suffix:        # '.svg' alone: a hidden file with no name, not a picture
         raise UsageError(f"cannot write {output!r}: the file needs a name before "
                          f"{suffix}, like graph{suffix}")
@@ -103,6 +104,9 @@ def render_command(args):
         if np.ndim(value) != 0:
             raise UsageError(f"the output has shape {np.shape(value)}; a live page needs a "
                              "scalar output: wrap the expression in sum(...)")
+        if args.show_flow:
+            raise UsageError("--show-flow is for pictures (.svg, .png, .pdf); the page has "
+                             "a 'flow roles' toggle of its own")
         write_page(graph, args.output, show_local=args.show_local, decimals=args.decimals,
                    **{name: graph.inputs[name].value for name in graph.inputs})
         print(f"wrote {args.output}")
@@ -112,7 +116,8 @@ def render_command(args):
     else:
         print(f"bpwidgets: note: the output has shape {np.shape(value)}, so the picture "
               "shows forward values only", file=sys.stderr)
-    write(graph, args.output, show_local=args.show_local, decimals=args.decimals)
+    write(graph, args.output, show_local=args.show_local, show_flow=args.show_flow,
+          decimals=args.decimals)
     print(f"wrote {args.output}")
 
 
@@ -126,7 +131,7 @@ def make_parser():
         "grad", help="print the output value and every input's gradient as JSON",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     render = commands.add_parser(
-        "render", help="draw the graph after forward and backward (.svg or .png), or "
+        "render", help="draw the graph after forward and backward (.svg, .png or .pdf), or "
                        "write a page with live sliders (.html)",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     for command in (grad, render):
@@ -134,9 +139,13 @@ def make_parser():
         command.add_argument("values", nargs="*", metavar="NAME=VALUE",
                              help="a value for every input: x=-2, x=[1,2], W=[[1,2],[3,4]]")
     render.add_argument("-o", "--output", required=True, metavar="FILE",
-                        help="where to write the picture: FILE.svg, FILE.png or FILE.html")
+                        help="where to write the picture: FILE.svg, FILE.png, FILE.pdf or "
+                             "FILE.html")
     render.add_argument("--show-local", action="store_true",
                         help="also show each edge's local gradient")
+    render.add_argument("--show-flow", action="store_true",
+                        help="write each gate's role in backward flow under it (add "
+                             "distributes, mul swaps, ...)")
     render.add_argument("--decimals", type=int, default=2,
                         help="places after the point in the numbers, 0 to 6 (default 2)")
     grad.set_defaults(handler=grad_command)

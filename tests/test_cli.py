@@ -65,7 +65,10 @@ def test_grad_takes_arrays_as_json_and_prints_nested_lists(capsys):
     (["grad", "x", "x=NaN"], "NaN"),
     (["grad", "x * 2", "x=[1, 2]"], "scalar output"),
     (["grad", "os.system('true')"], "is not allowed in an expression"),
-    (["render", "x * y", "x=1", "y=2", "-o", "graph.pdf"], "must end in .svg or .png"),
+    (["render", "x * y", "x=1", "y=2", "-o", "graph.jpg"],
+     "must end in .svg, .png, .pdf or .html"),
+    (["render", "x * y", "x=1", "y=2", "-o", "graph.html", "--show-flow"],
+     "--show-flow is for pictures"),
 ])
 def test_errors_are_one_line_on_stderr_with_a_non_zero_exit(capsys, tmp_path, monkeypatch,
                                                              argv, message):
@@ -91,6 +94,31 @@ def test_render_writes_a_png(capsys, tmp_path):
     status, _, _ = run(capsys, "render", "x*x + x", "x=3", "-o", str(path), "--show-local")
     assert status == 0
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_render_writes_a_pdf_the_size_of_the_svg(capsys, tmp_path):
+    """Slides and handouts take vector PDF; the wheel's Graphviz writes it (the graphviz
+    package's Digraph.render('x', format='pdf') needs a system dot)."""
+    paths = [tmp_path / "sigmoid.svg", tmp_path / "sigmoid.pdf"]
+    for path in paths:
+        assert run(capsys, "render", SIGMOID, *SIGMOID_ARGS, "-o", str(path))[0] == 0
+    svg_size = [float(n) for n in re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"',
+                                            paths[0].read_text()).groups()]
+    pdf = paths[1].read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    box = re.search(rb"/MediaBox \[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+    assert np.allclose([float(n) for n in box.groups()], svg_size, atol=1.5)
+
+
+def test_show_flow_writes_each_gates_role_under_it(capsys, tmp_path):
+    path = tmp_path / "flow.svg"
+    args = ["render", "2*(x*y + max(z, w))", "x=3", "y=-4", "z=2", "w=-1", "-o", str(path)]
+    assert run(capsys, *args)[0] == 0
+    assert "mul swaps" not in path.read_text()
+    assert run(capsys, *args, "--show-flow")[0] == 0
+    roles = path.read_text()
+    for role in ("mul swaps", "max routes", "add distributes", "scales by 2"):
+        assert role in roles, role
 
 
 def test_python_m_bpwidgets_is_the_same_command():

@@ -1,5 +1,5 @@
 """Pictures of graphs: ``draw`` (a graphviz.Digraph in the lecture's look), ``show``
-(a notebook Picture), ``to_svg``/``to_png``/``write``, and ``SvgTemplate`` (lay out
+(a notebook Picture), ``to_svg``/``to_png``/``to_pdf``/``write``, and ``SvgTemplate`` (lay out
 once, patch numbers in: what the live widgets use).
 
 Needs the Python package ``graphviz`` to write DOT, and Graphviz to lay it out: the
@@ -18,10 +18,10 @@ numbers in).
 
 from .dot import draw, format_number
 from .engine import GraphvizMissing
-from .files import to_png, to_svg, write
+from .files import to_pdf, to_png, to_svg, write
 from .limits import GraphTooBig
 from .picture import Picture, show
 from .template import SvgTemplate, dot_svg
 
 __all__ = ["GraphTooBig", "GraphvizMissing", "Picture", "SvgTemplate", "dot_svg", "draw",
-           "format_number", "show", "to_png", "to_svg", "write"]
+           "format_number", "show", "to_pdf", "to_png", "to_svg", "write"]

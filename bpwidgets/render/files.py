@@ -71,17 +71,33 @@ def to_png(graph, dpi=144, **draw_kwargs):
     return png_bytes(drawing(graph, **draw_kwargs), dpi)
 
 
+def to_pdf(graph, **draw_kwargs):
+    """The drawing as PDF bytes (vector, for slides and handouts), the size of the SVG:
+    without the half-inch page margin Graphviz gives a PDF by default."""
+    pdf = drawing(graph, **draw_kwargs)
+    pdf.graph_attr["margin"] = "0"
+    return pipe(pdf, "pdf")
+
+
 WRITERS = {".svg": lambda graph, kw: to_svg(graph, **kw).encode("utf-8"),
-           ".png": lambda graph, kw: to_png(graph, **kw)}
+           ".png": lambda graph, kw: to_png(graph, **kw),
+           ".pdf": lambda graph, kw: to_pdf(graph, **kw)}
+
+
+def one_of(suffixes):
+    """'.svg, .png or .pdf': the endings a file name may have, for a message."""
+    suffixes = list(suffixes)
+    return ", ".join(suffixes[:-1]) + " or " + suffixes[-1]
 
 
 def write(graph, path, **draw_kwargs):
-    """Write the drawing to ``path``; the extension (.svg or .png) picks the format."""
+    """Write the drawing to ``path``; the extension (.svg, .png or .pdf) picks the
+    format. ``draw_kwargs`` are ``bp.draw``'s (show_local, show_flow, decimals, ...)."""
     path = pathlib.Path(path)
     suffix = path.suffix.lower()
     if suffix not in WRITERS:
         raise ValueError(f"cannot write {str(path)!r}: the file name must end in "
-                         f"{' or '.join(WRITERS)} (got {suffix or 'no extension'!r})")
+                         f"{one_of(WRITERS)} (got {suffix or 'no extension'!r})")
     data = WRITERS[suffix](graph, draw_kwargs)
     path.write_bytes(data)
     return path
