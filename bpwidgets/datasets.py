@@ -97,9 +97,15 @@ def _show(value):
 
 
 def whole_number(value, name, least=1):
-    """``value`` as an int if it is a whole number >= ``least``; else a clear error."""
+    """``value`` as an int if it is a whole number >= ``least``; else a clear error.
+
+    A float with nothing after the point counts (``epochs=1e3``, ``width / 2``): it is
+    the number the learner meant. True and False do not, nor does 2.5."""
+    given = value
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and value == int(value):
+        value = int(value)
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < least:
-        raise ValueError(f"{name} must be a whole number >= {least}, got {_show(value)}")
+        raise ValueError(f"{name} must be a whole number >= {least}, got {_show(given)}")
     return int(value)
 
 

@@ -1,5 +1,7 @@
 """The toy data sets: shapes, classes, geometry, and the same arrays for the same seed."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -152,3 +154,18 @@ def test_the_menu_check_takes_what_every_data_set_takes():
         datasets.check_menu_n_per_class(1)
     with pytest.raises(ValueError, match=r"must be at most 3,333,333 with 3 classes"):
         datasets.check_menu_n_per_class(3_333_334)
+
+
+def test_a_whole_float_is_the_whole_number_it_says():
+    """spiral(n_per_class=1e3) and MLP([2, 200 / 2, 3]) said "must be a whole number,
+    got 1000.0": it is one. 2.5, inf, NaN and True are still refused."""
+    X, y = datasets.spiral(n_per_class=1e2, seed=0)
+    X_int, y_int = datasets.spiral(n_per_class=100, seed=0)
+    np.testing.assert_array_equal(X, X_int)
+    np.testing.assert_array_equal(y, y_int)
+    assert datasets.whole_number(np.float32(7.0), "n") == 7
+    assert type(datasets.whole_number(7.0, "n")) is int
+    for bad in (2.5, float("inf"), float("nan"), True, -1.0):
+        with pytest.raises(ValueError, match=rf"^n must be a whole number >= 1, got "
+                                             rf"{re.escape(repr(bad))}$"):
+            datasets.whole_number(bad, "n")
