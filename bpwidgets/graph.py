@@ -165,10 +165,25 @@ def as_node(x):
 
 
 def apply(gate, *args):
-    """A new node: ``gate`` applied to ``args`` (nodes or numbers)."""
+    """A new node: ``gate`` applied to ``args`` (nodes or numbers).
+
+    One gate instance makes one node: its forward keeps what its backward needs (a
+    multiply gate's inputs), so a gate shared by two nodes would hand one of them the
+    other's numbers."""
+    if isinstance(gate, type) and issubclass(gate, ops.Gate):
+        raise TypeError(f"apply needs a gate, not the class: apply({gate.__name__}(), ...)")
+    if not isinstance(gate, ops.Gate):
+        raise TypeError(f"apply needs a gate (a bp.Gate, such as bp.OPS['mul']()), got "
+                        f"{_short(gate)}")
+    if getattr(gate, "_in_graph", False):
+        label = type(gate).__name__
+        raise ValueError(f"this {label} gate is already a node in a graph, and its cache "
+                         f"belongs to that node: make a new one, {label}()")
     if gate.arity is not None and len(args) != gate.arity:
         raise TypeError(f"{gate.name} takes {gate.arity} input(s), got {len(args)}")
-    return Node(gate, [as_node(a) for a in args])
+    node = Node(gate, [as_node(a) for a in args])
+    gate._in_graph = True
+    return node
 
 
 def to_value(value, what):

@@ -161,9 +161,7 @@ class Gate:
         except TypeError:
             raise TypeError(f"{label}.forward{inspect.signature(self.forward)} cannot take "
                             f"{len(args)} input(s)") from None
-        made = node.make_node(self, args)
-        self._in_graph = True
-        return made
+        return node.make_node(self, args)        # (which marks the gate as used)
 
     def __repr__(self):
         return f"{type(self).__name__}()"

@@ -442,6 +442,27 @@ def test_one_gate_instance_makes_one_node():
         gate(y, x)
 
 
+def test_bp_apply_refuses_a_gate_that_is_already_a_node_or_not_a_gate():
+    """bp.apply(mul, x, y) + bp.apply(mul, z, w) with one mul gave x the gradient 7 and
+    y 5 at x=2, y=3, z=5, w=7 (by hand: 3 and 2): the second node's forward overwrote the
+    first one's cache. A class or a name in place of a gate named '<property object>'."""
+    x, y, z, w = bp.inputs("x y z w")
+    mul = bp.OPS["mul"]()
+    first = bp.apply(mul, x, y)
+    with pytest.raises(ValueError, match=r"already a node .* make a new one, Multiply\(\)"):
+        bp.apply(mul, z, w)
+    g = bp.Graph(first + bp.apply(bp.OPS["mul"](), z, w))   # a gate per node: right
+    g.forward(x=2.0, y=3.0, z=5.0, w=7.0)
+    assert g.backward() == {"x": 3.0, "y": 2.0, "z": 7.0, "w": 5.0}
+    with pytest.raises(ValueError, match="already a node"):
+        mul(z, w)                              # the gate's own call says the same
+    with pytest.raises(TypeError, match=r"^apply needs a gate, not the class: "
+                                        r"apply\(Multiply\(\), \.\.\.\)$"):
+        bp.apply(bp.OPS["mul"], x, y)
+    with pytest.raises(TypeError, match=r"^apply needs a gate .* got 'mul'$"):
+        bp.apply("mul", x, y)
+
+
 def test_built_in_gates_are_the_same_kind_of_gate():
     for name, cls in bp.OPS.items():
         assert issubclass(cls, bp.Gate), name
