@@ -110,6 +110,28 @@ class Node:
 
     __hash__ = object.__hash__   # nodes are compared by identity
 
+    # Python's own functions on a node: a node has no number until forward runs, so they
+    # cannot work; say which of the kit's gates does the job.
+    def _compared(self, other):
+        raise TypeError("graph nodes have no values to compare until forward runs (Python's "
+                        "max() and min() compare their arguments): for the max gate, use "
+                        "bp.max(a, b)")
+
+    __lt__ = __le__ = __gt__ = __ge__ = _compared
+
+    def __abs__(self):
+        raise TypeError("the kit has no abs gate: |x| is bp.max(x, -x), a max gate that "
+                        "routes the gradient to whichever of x and -x is larger")
+
+    def __rpow__(self, base):
+        raise TypeError(f"{_short(base)} ** node: the power gate takes a constant exponent "
+                        "(node ** 2); for e to a node, use bp.exp(node)")
+
+    def __float__(self):
+        raise TypeError("a graph node is not a number until forward runs (math.exp and "
+                        "float() need one): build the graph with the kit's functions, "
+                        "bp.exp(x), bp.log(x), bp.tanh(x), ...")
+
     def __array_ufunc__(self, ufunc, method, *args, **kwargs):
         """numpy meets a node. ``array + node`` (and -, *, /, @) builds a gate as usual;
         numpy functions like np.exp cannot work on nodes, so say which kit function to use."""

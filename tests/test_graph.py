@@ -1142,3 +1142,21 @@ def test_inputs_named_like_cache_keys_do_not_collide():
     small = g.backward(wrt=["x"])
     g.forward(x=0.1, slots=0.3)
     assert small == {"x": g.backward()["x"]}
+
+
+@pytest.mark.parametrize("use, said", [
+    (lambda x, y: max(x, y), r"use bp\.max\(a, b\)"),
+    (lambda x, y: min(x, y), r"use bp\.max\(a, b\)"),
+    (lambda x, y: x < 0, r"no values to compare until forward runs"),
+    (lambda x, y: abs(x), r"no abs gate: \|x\| is bp\.max\(x, -x\)"),
+    (lambda x, y: math.exp(x), r"not a number until forward runs .* bp\.exp\(x\)"),
+    (lambda x, y: 2 ** x, r"^2 \*\* node: the power gate takes a constant exponent"),
+])
+def test_pythons_own_functions_on_a_node_say_which_gate_to_use(use, said):
+    """max(x, y) said only "'>' not supported between instances of 'Node' and 'Node'";
+    lesson 03's max gate makes it the likeliest of these to type."""
+    x, y = bp.inputs("x y")
+    with pytest.raises(TypeError, match=said):
+        use(x, y)
+    g = bp.Graph(bp.max(x, y) + abs(-3.0) * x ** 2)    # the kit's ways still build gates
+    assert g.forward(x=2.0, y=5.0) == 17.0
