@@ -361,6 +361,8 @@ def _graph_to_check(target, args, inputs):
             raise ValueError("gradcheck: the graph has no inputs, so it has no gradient to "
                              "check (use bp.inputs to make some)")
         graph, subject = target, ""
+        if not inputs:
+            inputs = graph.last_inputs("gradcheck")
     else:
         raise TypeError(f"gradcheck checks a Graph or a Gate, got {type(target).__name__}")
     if inputs.keys() != graph.inputs.keys():

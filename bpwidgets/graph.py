@@ -517,6 +517,16 @@ class Graph:
         raise ValueError(f"forward() is missing a value for input {missing[0]!r}{more} "
                          f"(the graph's inputs are {names})")
 
+    def last_inputs(self, who):
+        """The inputs of the last forward, copied, for ``who`` ('gradcheck', 'jacobian')
+        called on the graph without any: ``gradcheck(g)`` after ``g.forward(x=...)``
+        checks at that point. A clear error where there is no such forward."""
+        if not self.forward_done:
+            raise RuntimeError(f"{who} needs the point to work at: {who}(g, x=..., ...) with "
+                               f"a value for every input ({self.input_list()}), or run "
+                               f"g.forward(...) first" + self.overwritten())
+        return {name: np.copy(node.value) for name, node in self.inputs.items()}
+
     def input_list(self, limit=12):
         """The inputs' names for a message: 'x, y, z', or the first ``limit`` and a count."""
         names = list(self.inputs)

@@ -62,10 +62,14 @@ def jacobian(g, wrt="x", max_entries=MAX_ENTRIES, **inputs):
         g = parse(g)
     if not isinstance(g, Graph):
         raise TypeError(f"jacobian needs a Graph or an expression string, got {type(g).__name__}")
+    if not isinstance(wrt, str):
+        raise TypeError(f"jacobian(wrt=...) takes one input's name, such as wrt='x' (a "
+                        f"Jacobian is d output / d one input), got {wrt!r}")
     if wrt not in g.inputs:
         raise ValueError(f"jacobian(wrt={wrt!r}): the graph has no input {wrt!r}; "
                          f"its inputs are {', '.join(g.inputs) or 'none'}")
-    out = g.forward(**inputs)
+    max_entries = whole_number(max_entries, "max_entries (the most entries J may have)")
+    out = g.forward(**(inputs or g.last_inputs("jacobian")))
     n_out, n_in = int(np.size(out)), int(np.size(g.inputs[wrt].value))
     check_size(n_out, n_in, max_entries, what=f"the Jacobian d output / d {wrt}")
     check_work(g, n_out, wrt)

@@ -633,3 +633,33 @@ def test_a_gate_given_too_few_inputs_is_the_callers_slip_not_a_fail():
                        match=r"RightMultiply.forward\(a, b\) cannot take the 1 input\(s\)"):
         bp.gradcheck(RightMultiply(), 1.0)
     assert bp.gradcheck(RightMultiply(), 1.0, 2.0).ok
+
+
+def test_gradcheck_and_jacobian_of_a_graph_after_forward_work_at_that_point():
+    """gradcheck(g) after g.forward(...) said "forward() is missing a value for input 'x'",
+    blaming a call the user never made; nudge(g, ...) already took the last forward's
+    inputs. By hand at x=-2, y=5, z=-4: df/dx = z = -4."""
+    g = bp.parse("(x + y) * z")
+    with pytest.raises(RuntimeError, match=r"^gradcheck needs the point to work at: "
+                                           r"gradcheck\(g, x=\.\.\., \.\.\.\) .*\(x, y, z\), "
+                                           r"or run g\.forward\(\.\.\.\) first$"):
+        bp.gradcheck(g)
+    with pytest.raises(RuntimeError, match=r"^jacobian needs the point to work at"):
+        bp.jacobian(g, wrt="x")
+    g.forward(x=-2, y=5, z=-4)
+    verdict = bp.gradcheck(g)
+    assert verdict.ok and verdict.analytic == {"x": -4.0, "y": -4.0, "z": 3.0}
+    assert bp.jacobian(g, wrt="x").tolist() == [[-4.0]]
+    assert g.forward_done and float(g.inputs["z"].value) == -4.0    # left at that point
+
+
+@pytest.mark.parametrize("kwargs, error, said", [
+    (dict(wrt=["x"]), TypeError, r"takes one input's name, such as wrt='x'"),
+    (dict(wrt="x", max_entries="10"), ValueError, r"max_entries .* whole number >= 1, got '10'"),
+    (dict(wrt="x", max_entries=-1), ValueError, r"max_entries .* whole number >= 1, got -1"),
+])
+def test_jacobian_names_a_bad_wrt_or_max_entries(kwargs, error, said):
+    """wrt=['x'] gave "unhashable type: 'list'"; max_entries='10' "'>' not supported";
+    max_entries=-1 a refusal "over the limit of -1 entries (-8 B)"."""
+    with pytest.raises(error, match=said):
+        bp.jacobian(bp.parse("relu(x)"), x=[1.0, -2.0], **kwargs)
