@@ -343,6 +343,7 @@ class Graph:
         self.forward_runs = self.backward_runs = 0   # the nodes' per-edge numbers follow these
         self.learner_sums = []       # see _backward_node_by_node
         self._forward_done = self._backward_done = self._by_levels = False
+        self._only = None                       # the wrt= of a backward that ran for a few
         self._out = self._given = self._result = None   # what the last runs gave (forward_done)
         self._checked_at = -1                   # Graph.runs when the two below were found
         self._forward_ok = self._backward_ok = False    # forward_done, backward_done then
@@ -376,6 +377,7 @@ class Graph:
         if values.keys() != self.inputs.keys():
             self.check_input_names(values)
         self._forward_done = self._backward_done = False
+        self._only = None
         Graph.runs += 1
         numbers = None if self.plan is None else self.scalar_inputs(values, or_none=True)
         self._by_levels = numbers is not None
@@ -449,6 +451,15 @@ class Graph:
                     "run since and written its own numbers on them: run forward(...) on this "
                     "graph again)")
         return ""
+
+    def gradients_gone(self):
+        """Why the nodes lack this graph's gradients though backward ran, or "": another
+        graph wrote over them (``overwritten``), or the last backward was asked for a few
+        inputs only (``wrt=``). Error messages add it."""
+        if self._only is not None and self.forward_done:
+            return (f" (the last backward ran with wrt={self._only} only, so the other "
+                    f"gradients were not computed: run backward() for every input's)")
+        return self.overwritten()
 
     def _set_inputs(self, values):
         """Give each input its value, checked. A float array is copied as it is, and all of
@@ -549,7 +560,7 @@ class Graph:
         upstream = self.first_upstream(upstream)
         wanted = self._wanted(wrt)
         Graph.runs += 1                             # gradients change now, even if it fails
-        self._backward_done, self._result = False, None
+        self._backward_done, self._result, self._only = False, None, None
         if self._by_levels:
             grads = self.plan.backward(upstream)
             self.backward_runs += 1                 # per-edge numbers: made when asked for
@@ -574,6 +585,7 @@ class Graph:
                                      f"{', '.join(n for n, g in result.items() if not _finite(g))}")
         # with wrt, only part of the graph has gradients: pictures and steps need them all
         self._backward_done = wanted is self._names or set(wanted) == set(self.inputs)
+        self._only = None if self._backward_done else list(wanted)     # see gradients_gone
         if self._backward_done:                     # every node's gradient: see backward_done
             self._result = all_grads if self._by_levels else [n.grad for n in self.nodes]
         Graph.runs += 1                             # (so forward_done is worked out afresh)
@@ -700,8 +712,9 @@ class Graph:
 
     def input_grads(self):
         """{input name: gradient}, floats for scalar inputs, arrays for array inputs."""
-        if self.overwritten():
-            raise RuntimeError("these gradients are another graph's" + self.overwritten())
+        if not self.backward_done:
+            raise RuntimeError("call forward(...) and backward() first: no gradient for "
+                               "every input yet" + self.gradients_gone())
         return {name: plain(node.grad) for name, node in self.inputs.items()}
 
     def _gradient_shapes(self, node, grads, kits_own=False, parents=None):

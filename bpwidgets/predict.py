@@ -373,7 +373,7 @@ def _run(graph, upstream, inputs, who):
         raise ValueError(f"{who}: upstream= needs the inputs too (x=..., y=...)")
     elif not graph.backward_done:
         raise RuntimeError(f"{who} needs the inputs (x=..., y=...) or a graph after "
-                           "forward() and backward()" + graph.overwritten())
+                           "forward() and backward()" + graph.gradients_gone())
 
 
 def _find(graph, name):

@@ -146,7 +146,7 @@ def backward_steps(graph, decimals=2):
                          "keeps them in arrays)")
     if not graph.backward_done:
         raise RuntimeError("call forward(...) and backward() first: the steps read the "
-                           "values and gradients they left on the nodes" + graph.overwritten())
+                           "values and gradients they left on the nodes" + graph.gradients_gone())
     texts = labels.node_texts(graph)
     hidden, folded = labels.hidden_nodes(graph)    # drawn inside a gate: no step of their own
     arrived = {}        # node -> the gradients that reached it so far, in order (fan-outs add)

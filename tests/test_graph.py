@@ -1160,3 +1160,26 @@ def test_pythons_own_functions_on_a_node_say_which_gate_to_use(use, said):
         use(x, y)
     g = bp.Graph(bp.max(x, y) + abs(-3.0) * x ** 2)    # the kit's ways still build gates
     assert g.forward(x=2.0, y=5.0) == 17.0
+
+
+def test_after_backward_with_wrt_the_follow_ups_say_why_gradients_are_missing():
+    """After backward(wrt='x'), input_grads() failed with "float() argument must be ...
+    not 'NoneType'", and backward_steps and check_prediction told the user to call
+    backward(), which they had. By hand, d(xy)/dx = y = 2 and d/dy = x = 1."""
+    h = bp.parse("x*y")
+    with pytest.raises(RuntimeError, match=r"^call forward\(\.\.\.\) and backward\(\) first"):
+        h.input_grads()
+    h.forward(x=1.0, y=2.0)
+    assert h.backward(wrt="x") == {"x": 2.0}
+    said = r"\(the last backward ran with wrt=\['x'\] only, .*run backward\(\) for every"
+    for follow_up in (h.input_grads, lambda: bp.backward_steps(h),
+                      lambda: bp.check_prediction(h, "x", 2)):
+        with pytest.raises(RuntimeError, match=said):
+            follow_up()
+    h.backward()
+    assert h.input_grads() == {"x": 2.0, "y": 1.0}
+    assert bp.check_prediction(h, "y", 1).ok
+    h.forward(x=3.0, y=4.0)                  # a new forward: the note goes with the old run
+    with pytest.raises(RuntimeError) as caught:
+        h.input_grads()
+    assert "wrt" not in str(caught.value)
