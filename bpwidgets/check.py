@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .datasets import check_seed
 from .graph import Graph, Node, input_names, kits_own, to_value
 from .ops import Gate
 
@@ -277,7 +278,7 @@ def gradcheck(target, *args, tolerance=TOLERANCE, h=STEP, seed=0, **inputs):
     h = _positive(h, "h", "1e-5")
     tolerance = _positive(tolerance, "tolerance", "1e-6")
     graph, inputs, subject = _graph_to_check(target, args, inputs)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     try:
         out, varies = _run_repeatedly(graph, inputs, RUNS)
         upstream = None

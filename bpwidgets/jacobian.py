@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .datasets import whole_number
+from .datasets import check_seed, whole_number
 from .graph import Graph
 from .ops import OPS
 from .parse import parse
@@ -177,7 +177,7 @@ def compare_relu_jacobian(n=4096, seed=0, repeats=3, max_entries=8192**2):
     n = whole_number(n, "n (the length of the vector)")
     repeats = whole_number(repeats, "repeats")
     check_size(n, n, max_entries, what=f"the Jacobian of max(0, x) on {n:,} entries")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     x, upstream = rng.standard_normal(n), rng.standard_normal(n)
     gate = OPS["relu"]()
     gate.forward(x)

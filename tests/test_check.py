@@ -1,5 +1,7 @@
 """Gradient checking: rel_error, numerical_gradient, gradcheck and its verdict."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -663,3 +665,16 @@ def test_jacobian_names_a_bad_wrt_or_max_entries(kwargs, error, said):
     max_entries=-1 a refusal "over the limit of -1 entries (-8 B)"."""
     with pytest.raises(error, match=said):
         bp.jacobian(bp.parse("relu(x)"), x=[1.0, -2.0], **kwargs)
+
+
+@pytest.mark.parametrize("seed", ["a", -1, 1.5])
+def test_every_seed_is_checked_naming_the_argument(seed):
+    """gradcheck(seed='a'), explore(seed=-1) and compare_relu_jacobian(seed=1.5) failed
+    inside numpy ("SeedSequence expects int", "expected non-negative integer")."""
+    g = bp.parse("(x + y) * z")
+    message = rf"^seed must be a whole number >= 0, got {re.escape(repr(seed))}$"
+    for call in (lambda: bp.gradcheck(g, x=1.0, y=2.0, z=3.0, seed=seed),
+                 lambda: bp.explore(g, x=1.0, y=2.0, z=3.0, seed=seed),
+                 lambda: bp.compare_relu_jacobian(n=8, repeats=1, seed=seed)):
+        with pytest.raises(ValueError, match=message):
+            call()

@@ -28,6 +28,7 @@ import traitlets as t
 from .. import labels
 from ..browser import plan_for, view_source, view_style
 from ..collapse import clone_graph, collapse, find_sigmoids
+from ..datasets import check_seed
 from ..graph import Graph, is_number
 from ..nudge import nudge
 from ..parse import parse
@@ -120,7 +121,7 @@ class Explorer(anywidget.AnyWidget, Guarded):
         self._templates = {}
         self._shown = None                  # the template whose SVG the page has
         self._steps = None
-        self._rng = np.random.default_rng(seed)
+        self._rng = np.random.default_rng(check_seed(seed))
         self._good = {}                     # the last input values that worked
 
         self.values, ranges = {}, {}
