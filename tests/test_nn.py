@@ -701,3 +701,26 @@ def test_seed_none_means_fresh_random_numbers_as_in_numpy():
     assert not np.array_equal(a.parameters["W1"], b.parameters["W1"])
     same = nn.MLP([2, 3, 2], seed=0).parameters["W1"]
     np.testing.assert_array_equal(same, nn.MLP([2, 3, 2], seed=0).parameters["W1"])
+
+
+def test_a_training_run_of_many_minutes_or_gigabytes_is_refused_before_it_starts():
+    """spiral(n_per_class=100_000) trained with the default 1,000 epochs ran for about
+    45 minutes; a million per class took 26 s and 14.8 GB for one epoch. Counted by hand:
+    300,000 rows x 603 parameters x 1,000 epochs = 1.809e11 multiply-adds."""
+    model = nn.MLP([2, 100, 3], activation="relu", seed=0)
+    assert model.num_parameters == 2 * 100 + 100 + 100 * 3 + 3 == 603
+    X = np.zeros((300_000, 2))
+    y = np.arange(300_000) % 3
+    start = {name: value.copy() for name, value in model.parameters.items()}
+    with pytest.raises(ValueError, match=r"^fit would take 300,000 rows x 603 parameters x "
+                                         r"1,000 epochs = 1\.8e\+11 multiply-adds, over the "
+                                         r"budget of 1e\+10 .*fewer epochs or on fewer rows"):
+        nn.fit(model, X, y)
+    for name, value in model.parameters.items():          # refused before any step
+        np.testing.assert_array_equal(value, start[name])
+    # 3 million rows, full batch: 4 x 8 bytes x 3e6 x (2 + 100 + 3) = 9.4 GiB
+    X, y = np.zeros((3_000_000, 2)), np.arange(3_000_000) % 3
+    with pytest.raises(ValueError, match=r"about 9\.4 GiB of activations.*batch_size="):
+        nn.fit(model, X, y, epochs=1)
+    with pytest.raises(TypeError, match=r"^callback must be a function .* got int$"):
+        nn.fit(model, X[:30], y[:30], epochs=1, callback=5)

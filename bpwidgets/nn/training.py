@@ -78,6 +78,10 @@ def fit(model, X, y, epochs=1000, lr=1.0, seed=0, reg=0.0, batch_size=None, call
     lr = _positive_number(lr, "lr (the learning rate)")
     graph = model.loss_graph(reg)
     batch = len(X) if batch_size is None else whole_number(batch_size, "batch_size")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be a function callback(epoch, history), got "
+                        f"{type(callback).__name__}")
+    check_work(model, len(X), min(batch, len(X)), epochs)
     rng = np.random.default_rng(check_seed(seed))
     before = {name: value.copy() for name, value in model.parameters.items()}
     try:
@@ -87,6 +91,37 @@ def fit(model, X, y, epochs=1000, lr=1.0, seed=0, reg=0.0, batch_size=None, call
             value[...] = before[name]            # in place: the model's arrays stay its own
         raise FloatingPointError(f"{error}. The model's weights are back to what they were "
                                  "before this fit() call") from None
+
+
+WORK_BUDGET = 1e10
+"""The most multiply-adds one ``fit`` call may ask for, counted as rows x parameters x
+epochs (each row meets every weight once forward and twice backward). The lecture's
+spiral (300 rows, 603 parameters, 1,000 epochs) is 1.8e8, half a second here. A laptop
+does one such row-parameter step in 3-15 ns, more per row for big data than small, so
+the budget is one to three minutes of training: more would look like a hung kernel."""
+
+MEMORY_BUDGET = 2 * 2**30
+"""The most bytes the activations of one step may take (a batch's rows x every layer's
+width x 8 bytes, about four times over: values, gradients, masks): 2 GiB. The full batch
+of a 3-million-point data set through 100 hidden units took 14.8 GB."""
+
+
+def check_work(model, rows, batch, epochs):
+    """Refuse a training run that would take many minutes, or a step too big for memory,
+    before it starts, saying what it would cost and what to change."""
+    work = rows * model.num_parameters * epochs
+    if work > WORK_BUDGET:
+        raise ValueError(
+            f"fit would take {rows:,} rows x {model.num_parameters:,} parameters x "
+            f"{epochs:,} epochs = {work:.1e} multiply-adds, over the budget of "
+            f"{WORK_BUDGET:.0e} (minutes of training on a laptop): train for fewer epochs "
+            f"or on fewer rows (bpwidgets.nn.training.WORK_BUDGET sets the limit)")
+    memory = 4 * 8 * batch * sum(model.sizes)
+    if memory > MEMORY_BUDGET:
+        raise ValueError(
+            f"one step over {batch:,} rows would hold about {memory / 2**30:.1f} GiB of "
+            f"activations, over the budget of {MEMORY_BUDGET / 2**30:.0f} GiB: pass "
+            f"batch_size= (say 256) to train on minibatches")
 
 
 def _descend(model, graph, X, y, Y, epochs, lr, rng, reg, batch, callback):
