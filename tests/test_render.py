@@ -570,11 +570,40 @@ def test_show_local_with_broadcasting_shows_what_fits_the_edge():
     svg = to_svg(g, show_local=True)
     mul = gate(g, "mul")
     # W's local gradient is b (broadcast to every entry); b's is W itself, a 2x2 Jacobian
-    # row that does not fit b's single cell, so that cell stays blank.
+    # row that does not fit b's single cell, so b's label has no local row (it had a
+    # 'local' caption over a blank cell).
     assert texts(svg, into(g, mul, g.inputs["W"])) == [
         "(2, 2)", "1.00", "-1.00", "0.50", "3.00", "2.00", "2.00", "2.00", "2.00",
         "local", "2.00", "2.00", "2.00", "2.00"]
-    assert texts(svg, into(g, mul, g.inputs["b"])) == ["2.00", "3.50", "local"]
+    assert texts(svg, into(g, mul, g.inputs["b"])) == ["2.00", "3.50"]
+
+
+def test_array_labels_keep_their_shape_over_their_numbers_and_local_rows_where_drawn():
+    """sum(tanh(W @ x + b)) with show_local put b's '(3,)' about 250 px above its numbers,
+    under another edge's local gradients, and wrote 'local' over nothing on the edges into
+    @ and Σ, whose local gradients are Jacobians nobody draws. By hand: tanh's local
+    gradient is 1 - tanh(u)^2, add's is 1."""
+    W, x, b = np.array([[0.5, -1.0], [0.3, 0.8], [-0.2, 0.1]]), np.array([1.0, 2.0]), \
+        np.array([0.1, -0.2, 0.4])
+    g = bp.parse("sum(tanh(W @ x + b))")
+    g.forward(W=W, x=x, b=b)
+    g.backward()
+    svg = to_svg(g, show_local=True)
+    matmul, add, tanh, total = (gate(g, name) for name in ("matmul", "add", "tanh", "sum"))
+    for edge in (into(g, matmul, g.inputs["W"]), into(g, matmul, g.inputs["x"]),
+                 into(g, total, tanh)):
+        assert "local" not in texts(svg, edge), edge
+    u = W @ x + b
+    local = [format_number(v) for v in 1 - np.tanh(u) ** 2]      # x upstream 1 from Σ
+    assert texts(svg, into(g, tanh, add)) == (
+        ["(3,)"] + [format_number(v) for v in u] + local + ["local"] + local)
+    assert texts(svg, into(g, add, g.inputs["b"]))[-4:] == ["local", "1.00", "1.00", "1.00"]
+    # the shape caption is the row right above the first value: one line apart
+    for edge in (into(g, add, g.inputs["b"]), into(g, matmul, g.inputs["W"])):
+        rows = sorted(groups(svg)[edge], key=lambda t: t[2])
+        assert rows[0][0] in ("(3,)", "(3, 2)")
+        top, first, second = sorted({y for _, _, y in rows})[:3]
+        assert first - top < 1.5 * (second - first), edge
 
 
 def test_a_matrix_column_shares_one_number_format():

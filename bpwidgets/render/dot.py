@@ -290,16 +290,16 @@ class Cells:
             return self.around_line([self.shape_row(shape, 1)], [self.spacer(1)], 1)
         above = self.block(value_kind, ref, shape, lambda entry: VALUE_COLOUR)
         below = self.block(grad_kind, ref, shape, self.gradient_colour(grad_kind, ref))
-        if show_local:
+        if shape:                        # the shape right above the numbers it describes
+            above = [self.shape_row(shape, columns)] + above
+        if show_local and has_drawn_local(ref):
             # the caption on a row of its own, above the local gradients: no wider than
             # the numbers, so the picture keeps its width (a notebook column is narrow)
-            local = [f"<TR>{self.text('local', LOCAL_COLOUR, span=columns)}</TR>"]
-            local += self.block("local", ref, shape, lambda entry: LOCAL_COLOUR)
-            below += local
-            above = [self.spacer(columns)] * len(local) + above
-        if shape:
-            above = [self.shape_row(shape, columns)] + above
-            below = below + [self.spacer(columns)]
+            below += [f"<TR>{self.text('local', LOCAL_COLOUR, span=columns)}</TR>"]
+            below += self.block("local", ref, shape, lambda entry: LOCAL_COLOUR)
+        # as many rows above the line as below, so that the line (the edge) is central
+        above = [self.spacer(columns)] * (len(below) - len(above)) + above
+        below = below + [self.spacer(columns)] * (len(above) - len(below))
         return self.around_line(above, below, columns)
 
     def input_label(self, node, total):
@@ -313,6 +313,16 @@ class Cells:
                                "total", sides=True)
         fill = ' BGCOLOR="' + html.escape(self.put(Slot("fill", node, None))) + '"'
         return f"<{TABLE.format(fill)}{''.join(rows)}</TABLE>>"
+
+
+def has_drawn_local(edge):
+    """Does the edge get a row of local gradients: one number per entry of its value? An
+    elementwise gate's (one that has ``local_gradients``) does, where the input has the
+    output's shape; a matmul's or a sum's local gradient is a Jacobian nobody draws, and so
+    is a broadcast input's (b's in b * W is all of W), so those edges get no 'local' row."""
+    gate = edge.target.gate
+    return (type(gate).local_gradients is not ops.Gate.local_gradients
+            and display_shape(edge.source.value) == display_shape(edge.target.value))
 
 
 # ---- the public drawing functions --------------------------------------------------------
