@@ -766,6 +766,31 @@ class Graph:
                 f"forward produced a non-finite value ({_short(v, 20)}) at "
                 f"{self.describe(node)}" + (f" from input(s) {ins}" if ins else ""))
 
+    def find(self, name):
+        """The node ``name`` means, and the name to write in df/d...: an input's name, a node
+        id ('n4'), or a node itself (check_prediction, node_text). parse("n1 * x") has an input named 'n1' that is node n0, while
+        id n1 is x: such a name is refused, saying how to pass the one that is meant."""
+        if isinstance(name, Node):
+            if name not in self.index:
+                raise ValueError(f"{name!r} is not a node of this graph")
+            return name, name.name if name.kind == "input" else self.node_id(name)
+        by_id = next((node for node in self.nodes if self.node_id(node) == name), None)
+        if name in self.inputs:
+            node = self.inputs[name]
+            if by_id is not None and by_id is not node:
+                raise ValueError(
+                    f"{name!r} is ambiguous here: it is the name of input {name!r} (node "
+                    f"{self.node_id(node)}) and the id of another node, "
+                    f"{self.describe(by_id)}. "
+                    f"Pass the node you mean: graph.inputs[{name!r}] for the input, "
+                    f"graph.nodes[{self.index[by_id]}] for node {name}")
+            return node, name
+        if by_id is not None:
+            return by_id, name
+        raise ValueError(f"no input or node named {name!r}: inputs are "
+                         f"{', '.join(self.inputs) or 'none'}, node ids "
+                         f"n0..n{len(self.nodes) - 1}")
+
     def describe(self, node):
         """'node n3 (mul)': how error messages name a node."""
         if node is None:

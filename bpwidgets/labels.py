@@ -207,13 +207,24 @@ def _rows(texts):
 
 def node_text(graph, node, limit=40):
     """A node written as a formula, the way the step captions write it: 'w0*x0 + w1*x1'.
-    (A formula longer than ``limit`` characters is named instead: 'the exp node n7'.)"""
+    (A formula longer than ``limit`` characters is named instead: 'the exp node n7'.)
+    ``node``: a node of the graph, an input's name or a node id ('n4')."""
+    node, _ = graph.find(node)
     return node_texts(graph, limit)[node]
 
 
 def gate_symbol(node):
     """What a gate's circle shows, constants folded in: '*', 'exp', '+1', '1/x', '*-1'."""
+    if getattr(node, "gate", None) is None:
+        what = (f"input {node.name!r}" if getattr(node, "name", None) else
+                "a constant" if hasattr(node, "gate") else _short_text(node))
+        raise ValueError(f"gate_symbol takes a gate node (g.gates() lists them), got {what}")
     return gate_label(node)[0]
+
+
+def _short_text(value):
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def node_texts(graph, limit=28, name_long=True):

@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .graph import Node
 from .labels import gate_symbol, node_text
 
 LONG = 7            # a guess with this many significant digits or more was computed, not typed
@@ -147,7 +146,7 @@ def check_prediction(graph, name, guess, upstream=None, **inputs):
     if inputs:
         _remember(graph)
     _run(graph, upstream, inputs, "check_prediction")
-    node, name = _find(graph, name)
+    node, name = graph.find(name)
     actual = node.grad
     said = f"you predicted df/d{name}"
     if guess is None:
@@ -337,7 +336,7 @@ def check_shape(graph, name, guess, **inputs):
     elif not graph.forward_done:
         raise RuntimeError("check_shape needs the inputs (W=..., X=...) or a graph after "
                            "forward()" + graph.overwritten())
-    node, name = _find(graph, name)
+    node, name = graph.find(name)
     actual = tuple(np.shape(node.value))
     if guess is None:
         return Verdict(False, f"NOT YET: {NOT_WRITTEN}")
@@ -374,27 +373,3 @@ def _run(graph, upstream, inputs, who):
     elif not graph.backward_done:
         raise RuntimeError(f"{who} needs the inputs (x=..., y=...) or a graph after "
                            "forward() and backward()" + graph.gradients_gone())
-
-
-def _find(graph, name):
-    """The node ``name`` means, and the name to write in df/d...: an input's name, a node
-    id, or a node itself. parse("n1 * x") has an input named 'n1' that is node n0, while
-    id n1 is x: such a name is refused, saying how to pass the one that is meant."""
-    if isinstance(name, Node):
-        if name not in graph.index:
-            raise ValueError(f"{name!r} is not a node of this graph")
-        return name, name.name if name.kind == "input" else graph.node_id(name)
-    by_id = next((node for node in graph.nodes if graph.node_id(node) == name), None)
-    if name in graph.inputs:
-        node = graph.inputs[name]
-        if by_id is not None and by_id is not node:
-            raise ValueError(
-                f"{name!r} is ambiguous here: it is the name of input {name!r} (node "
-                f"{graph.node_id(node)}) and the id of another node, {graph.describe(by_id)}. "
-                f"Pass the node you mean: graph.inputs[{name!r}] for the input, "
-                f"graph.nodes[{graph.index[by_id]}] for node {name}")
-        return node, name
-    if by_id is not None:
-        return by_id, name
-    raise ValueError(f"no input or node named {name!r}: inputs are "
-                     f"{', '.join(graph.inputs) or 'none'}, node ids n0..n{len(graph.nodes) - 1}")

@@ -1183,3 +1183,18 @@ def test_after_backward_with_wrt_the_follow_ups_say_why_gradients_are_missing():
     with pytest.raises(RuntimeError) as caught:
         h.input_grads()
     assert "wrt" not in str(caught.value)
+
+
+def test_node_text_and_gate_symbol_take_what_check_prediction_takes():
+    """node_text(g, 'x') raised KeyError: 'x', and gate_symbol(an input) "'NoneType' object
+    has no attribute 'symbol'"; check_prediction takes names and ids, so these do too."""
+    g = bp.parse("(x + y) * z")            # n0 x, n1 y, n2 x + y, n3 z, n4 the product
+    assert bp.node_text(g, "x") == "x"
+    assert bp.node_text(g, "n2") == bp.node_text(g, g.nodes[2]) == "x + y"
+    with pytest.raises(ValueError, match=r"no input or node named 'q': inputs are x, y, z"):
+        bp.node_text(g, "q")
+    assert bp.gate_symbol(g.nodes[4]) == "*"
+    with pytest.raises(ValueError, match=r"^gate_symbol takes a gate node .* got input 'x'$"):
+        bp.gate_symbol(g.inputs["x"])
+    with pytest.raises(ValueError, match=r"got 'x'$"):
+        bp.gate_symbol("x")
