@@ -168,6 +168,9 @@ def inputs(names):
     """Make input nodes: ``x, y = inputs("x y")`` (or a list of names)."""
     if isinstance(names, str):
         names = names.replace(",", " ").split()
+    elif not isinstance(names, (list, tuple)):
+        raise TypeError(f"inputs takes names: inputs('x y') or a list of names, got "
+                        f"{_short(names)}")
     made = tuple(Node(name=check_name(name)) for name in names)
     return made if len(made) != 1 else made[0]
 
@@ -312,7 +315,9 @@ class Graph:
 
     def __init__(self, output, expression=None):
         if not isinstance(output, Node):
-            raise TypeError(f"Graph needs the output node, got {type(output).__name__}")
+            hint = f": to build one from text, bp.parse({output!r})" if isinstance(output, str) \
+                else ""
+            raise TypeError(f"Graph needs the output node, got {type(output).__name__}{hint}")
         if expression is not None and not isinstance(expression, str):
             raise TypeError(f"Graph's expression (the formula it shows) must be a string, "
                             f"got {type(expression).__name__}")

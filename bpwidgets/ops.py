@@ -189,6 +189,20 @@ def sign_words(x):
     return "input > 0" if x > 0 else "input <= 0"
 
 
+def gate_constant(value, what):
+    """A gate's constant (an exponent, a slope) as a float: a finite number, or a clear
+    error naming it (float('a') or float(10**400) said nothing of which constant)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"{what} must be a number, got {value!r}")
+    try:
+        number = float(value)
+    except OverflowError:
+        number = float("inf")
+    if not np.isfinite(number):
+        raise ValueError(f"{what} must be a finite number, got {str(value)[:20]}")
+    return number
+
+
 # ---- binary gates ---------------------------------------------------------------
 
 class Add(Gate):
@@ -371,7 +385,7 @@ class Power(Gate):
     js_local = ("exponent === 0 ? 0 * a : exponent * a ** (exponent - 1)",)   # x**0: 0
 
     def __init__(self, exponent):
-        self.exponent = float(exponent)
+        self.exponent = gate_constant(exponent, "the exponent of x ** p")
 
     def params(self):
         return (self.exponent,)
@@ -528,7 +542,7 @@ class LeakyReLU(Gate):
     js_forward, js_local = "a > 0 ? a : alpha * a", ("a > 0 ? 1 : alpha",)
 
     def __init__(self, alpha=0.01):
-        self.alpha = float(alpha)
+        self.alpha = gate_constant(alpha, f"{type(self).__name__}'s alpha")
 
     def params(self):
         return (self.alpha,)
@@ -560,7 +574,7 @@ class ELU(Gate):
     js_local = ("a > 0 ? 1 : alpha * Math.expm1(a) + alpha",)
 
     def __init__(self, alpha=1.0):
-        self.alpha = float(alpha)
+        self.alpha = gate_constant(alpha, f"{type(self).__name__}'s alpha")
 
     def params(self):
         return (self.alpha,)

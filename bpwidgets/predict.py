@@ -72,7 +72,7 @@ def typed(guess, what="the guess"):
     """Read a guess (a number, or its text such as '0.0450') with its written precision.
     A float's text is Python's shortest repr, which is what the student typed."""
     if isinstance(guess, str):
-        text = guess.strip()
+        text = guess.strip().replace("\u2212", "-")    # a minus sign pasted from slides
         try:
             value = float(text)
         except ValueError:
@@ -81,7 +81,12 @@ def typed(guess, what="the guess"):
     elif isinstance(guess, (bool, np.bool_)):
         raise TypeError(f"{what} is {guess}, a yes/no value: write a number")
     elif isinstance(guess, (int, np.integer)):
-        value, text = float(guess), str(int(guess))
+        text = str(int(guess))
+        try:
+            value = float(guess)
+        except OverflowError:
+            raise ValueError(f"{what} {text[:12]}... ({len(text)} digits) is too big for a "
+                             "float: write a finite number") from None
     else:
         try:
             value = float(guess)

@@ -1198,3 +1198,29 @@ def test_node_text_and_gate_symbol_take_what_check_prediction_takes():
         bp.gate_symbol(g.inputs["x"])
     with pytest.raises(ValueError, match=r"got 'x'$"):
         bp.gate_symbol("x")
+
+
+@pytest.mark.parametrize("call, error, said", [
+    (lambda x: bp.leaky_relu(x, "a"), TypeError, r"^LeakyReLU's alpha must be a number, got 'a'$"),
+    (lambda x: bp.elu(x, True), TypeError, r"^ELU's alpha must be a number, got True$"),
+    (lambda x: x ** 10**400, ValueError, r"^the exponent of x \*\* p must be a finite number"),
+    (lambda x: x ** float("nan"), ValueError, r"exponent .* finite number, got nan$"),
+    (lambda x: bp.Graph("x*y"), TypeError, r"got str: to build one from text, bp\.parse\('x\*y'\)$"),
+    (lambda x: bp.inputs(3), TypeError, r"^inputs takes names: inputs\('x y'\) or a list"),
+    (lambda x: bp.explore(bp.Graph(x * 2), x="3"), TypeError, r"explore takes for x a number"),
+    (lambda x: bp.check_prediction(bp.Graph(x * 2), "x", 10**400, x=1.0), ValueError,
+     r"\(401 digits\) is too big for a float"),
+])
+def test_odd_constants_and_arguments_are_named(call, error, said):
+    """Each of these failed deep inside Python or numpy ("could not convert string to
+    float: 'a'", OverflowError, "'int' object is not iterable"), or, for explore(x='3'),
+    quietly read the string as 3.0."""
+    x = bp.inputs("x")
+    with pytest.raises(error, match=said):
+        call(x)
+
+
+def test_a_minus_sign_pasted_from_slides_reads_as_minus():
+    g = bp.parse("x*y")                      # df/dx = y = -4
+    assert bp.check_prediction(g, "x", "\u22124", x=1.0, y=-4.0).ok
+    assert bp.check_prediction(g, "x", "\u22124.0").ok

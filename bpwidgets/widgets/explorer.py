@@ -493,7 +493,11 @@ def _start(name, node, given, graph):
 
 
 def _number(name, value, given):
-    """A finite float for input ``name``, or an error that says what the explorer takes."""
+    """A finite float for input ``name``, or an error that says what the explorer takes
+    (a string or True is not a number here, as the sliders' setter says too)."""
+    if not is_number(value):
+        raise TypeError(f"explore takes for {name} a number, an array, (min, max) or "
+                        f"(min, max, start); got {given!r}")
     try:
         number = float(value)
     except (TypeError, ValueError):
