@@ -22,6 +22,11 @@ from .jacobian import JacobianCost, format_bytes, jacobian_bytes
 
 # ---- Jacobians --------------------------------------------------------------------
 
+MAX_ANNOTATED = 400
+"""The most cells ``jacobian_heatmap`` writes a number in: 20 x 20 still reads, and 150 x
+150 took 7 s to draw numbers nobody could read."""
+
+
 def jacobian_heatmap(J, title=None, wrt=None, annotate=None, figsize=None):
     """A Jacobian as a picture: entry (i, j) = d output_i / d input_j.
 
@@ -39,6 +44,11 @@ def jacobian_heatmap(J, title=None, wrt=None, annotate=None, figsize=None):
     n_out, n_in = J.shape
     if annotate is None:
         annotate = J.size <= 64
+    elif annotate and J.size > MAX_ANNOTATED:
+        raise ValueError(f"annotate=True writes one number per cell: at most "
+                         f"{MAX_ANNOTATED} cells (MAX_ANNOTATED), and this Jacobian has "
+                         f"{J.size:,} ({n_out} x {n_in}); leave annotate off for a picture "
+                         f"of its pattern")
     small = max(n_out, n_in) <= 20
     if figsize is None:      # square cells of about half an inch, plus room for labels
         cell = 0.6 if max(n_out, n_in) <= 6 else 0.42
@@ -216,6 +226,7 @@ def network_diagram(model, max_drawn=10, counts=True):
     from . import nn
     if not isinstance(model, nn.MLP):
         model = nn.MLP(model, activation="relu")
+    max_drawn = whole_number(max_drawn, "max_drawn (neurons drawn per layer)", least=1)
     sizes = model.sizes
     depth = len(sizes) - 1
     tallest = min(max(sizes), max_drawn)
@@ -270,7 +281,11 @@ def loss_curve(history, ax=None):
     if not isinstance(history, dict):
         raise TypeError(f"history must be the dict fit() returns, {{'loss': [...], "
                         f"'accuracy': [...]}}, got {type(history).__name__}")
-    losses, accs = history.get("loss", []), history.get("accuracy", [])
+    losses = _series(history, "loss")
+    accs = _series(history, "accuracy") if "accuracy" in history else None
+    if accs is not None and len(accs) != len(losses):
+        raise ValueError(f"history has {len(losses)} losses but {len(accs)} accuracies: "
+                         f"one of each per epoch")
     if ax is None:
         fig = Figure(figsize=(5.0, 3.4), layout="constrained")
         ax = fig.add_subplot()
@@ -280,14 +295,26 @@ def loss_curve(history, ax=None):
     ax.set_ylabel("loss", color="#1f4e79")
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.25)
-    right = ax.twinx()
-    right.plot(epochs, np.asarray(accs, dtype=float) * 100, color="#27ae60", lw=1.4)
-    right.set_ylim(0, 102)
-    right.set_ylabel("train accuracy %", color="#27ae60")
-    title = "no training yet" if not len(losses) else \
-        f"epoch {len(losses)}: loss {losses[-1]:.3f}, accuracy {100 * accs[-1]:.1f}%"
+    if accs is not None:                 # a history of losses alone draws them alone
+        right = ax.twinx()
+        right.plot(epochs, accs * 100, color="#27ae60", lw=1.4)
+        right.set_ylim(0, 102)
+        right.set_ylabel("train accuracy %", color="#27ae60")
+    title = "no training yet" if not len(losses) else f"epoch {len(losses)}: loss {losses[-1]:.3f}"
+    if len(losses) and accs is not None:
+        title += f", accuracy {100 * accs[-1]:.1f}%"
     ax.set_title(title, fontsize=10)
     return ax.figure
+
+
+def _series(history, key):
+    """history[key] as a 1-D float array, or a clear error naming the key."""
+    from . import nn
+    values = nn.real_array(history.get(key, []), f"history[{key!r}]")
+    if values.ndim != 1:
+        raise ValueError(f"history[{key!r}] must be a list of numbers, one per epoch; "
+                         f"got shape {values.shape}")
+    return values
 
 
 MAX_RESOLUTION = 500
@@ -311,6 +338,9 @@ def decision_boundary(model, X, y, resolution=150, ax=None):
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"decision_boundary draws 2-D data: X must have shape (N, 2), "
                          f"got {X.shape}")
+    if not np.isfinite(X).all():          # the plane spans X: an inf point has no place
+        row = int(np.argwhere(~np.isfinite(X))[0][0])
+        raise ValueError(f"X holds a point that is not finite, row {row}: {X[row].tolist()}")
     nn.check_rows(X, "decision_boundary")
     y = nn.check_labels(y, len(X), max(model.sizes[-1], 2))
     resolution = whole_number(resolution, "resolution", least=2)
@@ -363,6 +393,11 @@ def decision_boundaries(runs, X, y, ncols=3, row_titles=None, resolution=100):
     runs = list(runs)
     if not runs:
         raise ValueError("decision_boundaries needs at least one run from nn.fit_each")
+    for run in runs:
+        if not all(hasattr(run, key) for key in ("model", "hidden", "reg", "train_accuracy")):
+            raise TypeError(f"decision_boundaries takes the runs nn.fit_each returns, got "
+                            f"{type(run).__name__}; for one model, decision_boundary(model, "
+                            f"X, y)")
     ncols = min(whole_number(ncols, "ncols (panels to a row)"), len(runs))
     nrows = -(-len(runs) // ncols)
     if row_titles is not None and len(row_titles) != nrows:

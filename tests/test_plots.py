@@ -148,3 +148,40 @@ def test_boundaries_that_would_answer_a_ranking_wait_until_it_is_tried(monkeypat
                       for (h, _), a in zip(pairs, accuracy)]
     with pytest.raises(TypeError, match="needs the verdict of nn.check_ranking"):
         plots.decision_boundaries_after("BA", pairs, X, y)
+
+
+def test_plots_name_what_is_wrong_with_their_arguments():
+    """Each of these failed inside matplotlib or with an AttributeError/IndexError, drew a
+    NaN heatmap without complaint, called an inf point NaN, or took minutes (150 x 150
+    numbers written one by one)."""
+    X, y = datasets.spiral(n_per_class=10, seed=0)
+    model = nn.MLP([2, 5, 3], seed=0)
+    cases = [
+        (lambda: plots.loss_curve({"loss": [1.0, 0.5], "accuracy": [0.1]}), ValueError,
+         r"^history has 2 losses but 1 accuracies: one of each per epoch$"),
+        (lambda: plots.loss_curve({"loss": ["a"]}), TypeError, r"history\['loss'\] must be"),
+        (lambda: plots.decision_boundaries([model], X, y), TypeError,
+         r"takes the runs nn\.fit_each returns, got MLP; for one model, decision_boundary"),
+        (lambda: plots.network_diagram(model, max_drawn=0), ValueError,
+         r"^max_drawn \(neurons drawn per layer\) must be a whole number >= 1, got 0$"),
+        (lambda: plots.jacobian_heatmap(np.ones((150, 150)), annotate=True), ValueError,
+         r"at most 400 cells .* has 22,500 \(150 x 150\)"),
+        (lambda: plots.decision_boundary(model, np.vstack([X, [np.inf, 0.0]]),
+                                         np.append(y, 0)), ValueError,
+         r"^X holds a point that is not finite, row 30: \[inf, 0\.0\]$"),
+        (lambda: plots.gradient_heatmap(None, "W"), TypeError,
+         r"^the gradient of W must be an array of numbers, got NoneType None$"),
+    ]
+    for call, error, said in cases:
+        with pytest.raises(error, match=said):
+            call()
+
+
+def test_a_history_of_losses_alone_draws_them_alone():
+    """A hand-made {'loss': [...]} (no accuracies) failed inside matplotlib."""
+    fig = plots.loss_curve({"loss": [1.0, 0.5, 0.25]})
+    (ax,) = fig.axes                              # no accuracy axis
+    assert list(ax.lines[0].get_ydata()) == [1.0, 0.5, 0.25]
+    assert ax.get_title() == "epoch 3: loss 0.250"
+    both = plots.loss_curve({"loss": [1.0, 0.5], "accuracy": [0.5, 0.75]})
+    assert len(both.axes) == 2 and both.axes[0].get_title() == "epoch 2: loss 0.500, accuracy 75.0%"

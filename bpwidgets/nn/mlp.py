@@ -232,11 +232,14 @@ def real_array(value, name):
     (numpy would drop their imaginary parts with only a warning)."""
     try:
         array = np.asarray(value)
-        if array.dtype.kind != "c":
-            return np.array(array, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):          # ragged lists
+        array = None
+    if array is None or array.dtype.kind not in "biufc":
+        # None, strings and ragged lists: numpy would make NaN of None, and read "1" as 1
         raise TypeError(f"{name} must be an array of numbers, got "
-                        f"{type(value).__name__}") from None
+                        f"{type(value).__name__}" + (" None" if value is None else ""))
+    if array.dtype.kind != "c":
+        return np.array(array, dtype=float)
     raise TypeError(f"{name} must hold real numbers, got complex values "
                     f"(dtype {array.dtype}, shape {array.shape})")
 
