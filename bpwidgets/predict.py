@@ -190,6 +190,11 @@ def _judge_number(name, guess, actual, node, said, graph=None):
 
 
 def _judge_array(name, guess, actual, node, said):
+    uneven = _uneven_rows(guess)
+    if uneven:
+        hint = f"{uneven}: write every row in full, one entry per column."
+        return Prediction(False, f"NOT YET: {said} has rows of different lengths, so it is "
+                                 f"no matrix yet. Hint: {hint}", name, guess, actual, hint)
     entries = np.asarray(guess, dtype=object)
     if entries.shape != actual.shape:
         hint = (f"your guess has shape {entries.shape}; a gradient has the shape of what it "
@@ -212,6 +217,19 @@ def _judge_array(name, guess, actual, node, said):
             "shapes tell you which factor is transposed and on which side it goes.")
     return Prediction(False, f"NOT YET: {said}; {count} are not it ({where}). Hint: {hint}",
                       name, guess, actual, hint)
+
+
+def _uneven_rows(guess):
+    """'row 1 has 2 entries where row 0 has 3' for a matrix typed with an entry missing
+    ([[4, 4, 4], [4, 4]]), or '' (numpy would make it a vector of two lists)."""
+    if not isinstance(guess, (list, tuple)) or \
+            not all(isinstance(row, (list, tuple, np.ndarray)) for row in guess):
+        return ""
+    lengths = [len(row) for row in guess]
+    for k, length in enumerate(lengths[1:], start=1):
+        if length != lengths[0]:
+            return f"row {k} has {length} entries where row 0 has {lengths[0]}"
+    return ""
 
 
 def _array_text(values):

@@ -283,3 +283,16 @@ def test_a_gradient_from_another_point_says_so_without_the_answer():
     # a graph never run before a check has no other point
     fresh = bp.check_prediction(bp.parse("(x + y) * z"), "x", -4, x=-2, y=5, z=2)
     assert "another point" not in fresh.hint
+
+
+def test_a_matrix_typed_with_an_entry_missing_says_which_row():
+    """[[4, 4, 4], [4, 4]] was judged "an array of shape (2,)", sending the student to the
+    shape rule; by hand, d sum(W X)/dW = ones(2, 4) @ X.T = 4 everywhere for X = ones."""
+    g = bp.parse("sum(W @ X)")
+    verdict = bp.check_prediction(g, "W", [[4, 4, 4], [4, 4]], W=np.ones((2, 3)),
+                                  X=np.ones((3, 4)))
+    assert not verdict.ok
+    assert verdict.hint == ("row 1 has 2 entries where row 0 has 3: write every row in "
+                            "full, one entry per column.")
+    assert bp.check_prediction(g, "W", [[4, 4, 4], [4, 4, 4]]).ok
+    assert "shape (2, 2)" in bp.check_prediction(g, "W", [[4, 4], [4, 4]]).hint
