@@ -94,6 +94,7 @@ class GradCheck:
     seed: int = field(default=0, repr=False)       # chose the entries checked, if not all
     on_kink: dict = field(default_factory=dict, repr=False)
     summed: list = field(default_factory=list, repr=False)   # notes: see _summed_notes
+    narrow: list = field(default_factory=list, repr=False)   # notes: see _narrow_notes
     # name: {entry: (slope on the left, slope on the right, backprop's value between them)}
 
     def __repr__(self):
@@ -137,6 +138,7 @@ class GradCheck:
         lines = [f"FAIL: {who}max relative error {self.max_rel_error:.1e} "
                  f"(tolerance {self.tolerance:.0e}); analytic = backprop, "
                  "numerical = centered differences"]
+        lines.extend(f"  note: {note}" for note in self.narrow)
         if len(self.errors) <= LISTED:
             for name in self.errors:
                 lines.extend(self._input_lines(name))
@@ -145,7 +147,8 @@ class GradCheck:
         if self.ignores_upstream:
             lines.append("  hint: with the upstream gradient doubled, backprop's gradients did "
                          "not double: backward must multiply each local gradient by upstream")
-        lines.extend((self._swap_hints() or self._factor_hints())[:3])
+        if not self.narrow:             # float32 round-off looks like a wrong factor
+            lines.extend((self._swap_hints() or self._factor_hints())[:3])
         lines.extend(f"  note: {kink}" for kink in self.kinks)
         if not self.kinks:
             lines.extend(self._kink_note())
@@ -307,13 +310,14 @@ def gradcheck(target, *args, tolerance=TOLERANCE, h=STEP, seed=0, **inputs):
                                            rtol=1e-9, atol=0.0) for name in analytic)
     graph.backward(upstream)
     summed = _summed_notes(graph)
+    narrow = _narrow_notes(graph, h)
     worst = max((_largest(e) for e in errors.values()), default=0.0)
     checked = {name: (len(picked[name]), int(np.size(inputs[name]))) for name in inputs}
     return GradCheck(worst < tolerance and not ignores_upstream, worst, analytic, numerical,
                      errors, tolerance, subject, _kinks(graph),
                      ignores_upstream=ignores_upstream, checked=checked, seed=seed,
                      on_kink={name: kinks for name, kinks in on_kink.items() if kinks},
-                     summed=summed)
+                     summed=summed, narrow=narrow)
 
 
 def _run_repeatedly(graph, inputs, runs):
@@ -531,6 +535,23 @@ def _summed_notes(graph):
                      f"output's shape {given}; the engine summed it to {name}'s shape "
                      f"{shape}, undoing numpy's broadcast (lesson 05). Outside this kit "
                      f"(CS231n's layers), backward must do that sum itself.")
+    return notes
+
+
+def _narrow_notes(graph, h):
+    """Where a gate computes in float32 (or float16), centered differences with a small h
+    measure its round-off, not its slope: the numbers compared cannot judge backward."""
+    notes = []
+    for node in graph.nodes:
+        dtype = getattr(node.value, "dtype", None)
+        if dtype is not None and dtype.kind == "f" and dtype.itemsize < 8:
+            eps = float(np.finfo(dtype).eps)
+            notes.append(f"{graph.describe(node)} computes in {dtype} (round-off about "
+                         f"{eps:.0e} of its values): with h = {h:g}, the numerical gradient "
+                         f"is off by about {eps:.0e} / h = {eps / h:.0e} relative, so this "
+                         f"check cannot judge backward. Compute forward in float64 (no "
+                         f".astype(np.{dtype}) or np.{dtype}(...)).")
+            break                            # the first one says it
     return notes
 
 

@@ -678,3 +678,29 @@ def test_every_seed_is_checked_naming_the_argument(seed):
                  lambda: bp.compare_relu_jacobian(n=8, repeats=1, seed=seed)):
         with pytest.raises(ValueError, match=message):
             call()
+
+
+def test_a_gate_that_computes_in_float32_is_named_and_not_blamed_for_a_wrong_factor():
+    """3x in float32 has backward 3 * upstream, right; but with h = 1e-5, float32's
+    round-off (eps 1.2e-7) makes the numerical slope off by about 1e-2 relative, and the
+    verdict said "a constant factor is off"."""
+    class Times3InFloat32(bp.Gate):
+        def forward(self, x):
+            return np.float32(3) * x.astype(np.float32)
+
+        def backward(self, upstream):
+            return (3 * upstream,)
+
+    verdict = bp.gradcheck(Times3InFloat32(), np.ones(3)).verdict
+    assert "computes in float32" in verdict and "cannot judge backward" in verdict
+    assert "Compute forward in float64" in verdict
+    assert "factor" not in verdict
+
+    class Times3(bp.Gate):                         # the same gate in float64 passes
+        def forward(self, x):
+            return 3 * x
+
+        def backward(self, upstream):
+            return (3 * upstream,)
+
+    assert bp.gradcheck(Times3(), np.ones(3)).ok
