@@ -41,6 +41,7 @@ class Node:
         self._downstream = ()
         self._fast = None           # the Graph that runs this node level by level, if any
         self._ran = self._sent = -1     # which of its runs this node's gate has seen
+        self._marks = None              # a learner's gate: what its cache held (cache_marks)
 
     @property
     def kind(self):
@@ -400,6 +401,7 @@ class Graph:
                         if node in self._learners:
                             node.value = writable(node.gate.forward(
                                 *[read_only(p.value) for p in node.inputs]))
+                            node._marks = cache_marks(node.gate)
                         else:
                             node.value = node.gate.forward(*[p.value for p in node.inputs])
                         if not isinstance(node.value, (float, np.ndarray)):
@@ -605,7 +607,9 @@ class Graph:
                 for step in steps:
                     node = step.node
                     if not step.kits_own:
+                        _check_cache(node)       # (the error says where: see below)
                         grads = node.gate.backward(read_only(node.grad))
+                        node._marks = cache_marks(node.gate)
                     elif step.wanted is None:
                         grads = node.gate.backward(node.grad)
                     else:                            # some of its gradients go nowhere
@@ -939,6 +943,25 @@ def input_names(gate, count):
     if len(names) == count and all(n.isidentifier() for n in names):
         return names
     return [f"input{i}" for i in range(count)]
+
+
+def cache_marks(gate):
+    """Which objects a learner's gate holds (its cache), by identity: taken after the
+    graph runs the gate, and compared before backward reads the cache."""
+    return tuple((key, id(value)) for key, value in vars(gate).items())
+
+
+def _check_cache(node):
+    """Refuse to run backward on a cache that another call has refilled: ``mul.forward(3,
+    -4)`` tried by hand on a gate that is a node in a graph gave that graph's backward the
+    hand-tried numbers, and silently wrong gradients."""
+    if node._marks is not None and cache_marks(node.gate) != node._marks:
+        name = type(node.gate).__name__
+        raise RuntimeError(
+            f"this {name} gate has run outside the graph since the graph's forward "
+            f"(its cache now holds other numbers), so its backward would use them: run the "
+            f"graph's forward(...) again before backward(), and try a gate by hand on a new "
+            f"one, {name}().forward(...)")
 
 
 def read_only(value):

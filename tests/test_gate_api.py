@@ -468,3 +468,30 @@ def test_built_in_gates_are_the_same_kind_of_gate():
         assert issubclass(cls, bp.Gate), name
         gate = cls(2.0) if name == "pow" else cls()
         assert callable(gate.forward) and callable(gate.backward)
+
+
+def test_a_gate_tried_by_hand_after_the_graphs_forward_stops_backward():
+    """mul.forward(10, 20) tried by hand (as lesson 05 tries a gate) on a gate that is a
+    node of g refilled its cache, and g.backward() gave x 20 and y 10 where by hand
+    d(xyz)/dx = yz = 3 and d/dy = xz = 2 at x=2, y=3, z=1."""
+    class Multiply(bp.Gate):
+        def forward(self, a, b):
+            self.a, self.b = a, b
+            return a * b
+
+        def backward(self, upstream):
+            return upstream * self.b, upstream * self.a
+
+    x, y, z = bp.inputs("x y z")
+    mul = Multiply()
+    g = bp.Graph(mul(x, y) * z)
+    g.forward(x=2.0, y=3.0, z=1.0)
+    assert g.backward() == g.backward() == {"x": 3.0, "y": 2.0, "z": 6.0}   # again: fine
+    mul.forward(10.0, 20.0)
+    with pytest.raises(RuntimeError, match=r"^backward failed at node n2 \(Multiply\): "
+                                           r"RuntimeError: this Multiply gate has run outside "
+                                           r"the graph since the graph's forward"):
+        g.backward()
+    g.forward(x=2.0, y=3.0, z=1.0)
+    assert g.backward() == {"x": 3.0, "y": 2.0, "z": 6.0}
+    assert bp.gradcheck(g, x=2.0, y=3.0, z=1.0).ok
