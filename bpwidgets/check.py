@@ -95,6 +95,7 @@ class GradCheck:
     on_kink: dict = field(default_factory=dict, repr=False)
     summed: list = field(default_factory=list, repr=False)   # notes: see _summed_notes
     narrow: list = field(default_factory=list, repr=False)   # notes: see _narrow_notes
+    round_off: bool = field(default=False, repr=False)   # float32 round-off explains it all
     # name: {entry: (slope on the left, slope on the right, backprop's value between them)}
 
     def __repr__(self):
@@ -147,7 +148,7 @@ class GradCheck:
         if self.ignores_upstream:
             lines.append("  hint: with the upstream gradient doubled, backprop's gradients did "
                          "not double: backward must multiply each local gradient by upstream")
-        if not self.narrow:             # float32 round-off looks like a wrong factor
+        if not self.round_off:          # float32 round-off looks like a wrong factor
             lines.extend((self._swap_hints() or self._factor_hints())[:3])
         lines.extend(f"  note: {kink}" for kink in self.kinks)
         if not self.kinks:
@@ -310,14 +311,15 @@ def gradcheck(target, *args, tolerance=TOLERANCE, h=STEP, seed=0, **inputs):
                                            rtol=1e-9, atol=0.0) for name in analytic)
     graph.backward(upstream)
     summed = _summed_notes(graph)
-    narrow = _narrow_notes(graph, h)
+    worst = max((_largest(e) for e in errors.values()), default=0.0)
+    narrow, round_off = _narrow_notes(graph, h, worst)
     worst = max((_largest(e) for e in errors.values()), default=0.0)
     checked = {name: (len(picked[name]), int(np.size(inputs[name]))) for name in inputs}
     return GradCheck(worst < tolerance and not ignores_upstream, worst, analytic, numerical,
                      errors, tolerance, subject, _kinks(graph),
                      ignores_upstream=ignores_upstream, checked=checked, seed=seed,
                      on_kink={name: kinks for name, kinks in on_kink.items() if kinks},
-                     summed=summed, narrow=narrow)
+                     summed=summed, narrow=narrow, round_off=round_off)
 
 
 def _run_repeatedly(graph, inputs, runs):
@@ -538,21 +540,24 @@ def _summed_notes(graph):
     return notes
 
 
-def _narrow_notes(graph, h):
+def _narrow_notes(graph, h, worst):
     """Where a gate computes in float32 (or float16), centered differences with a small h
-    measure its round-off, not its slope: the numbers compared cannot judge backward."""
-    notes = []
+    measure its round-off as well as its slope, off by about eps / h relative. Errors
+    within a few times that cannot judge backward (the notes say so, and True); bigger
+    ones still point at backward (the notes say that, and False)."""
     for node in graph.nodes:
         dtype = getattr(node.value, "dtype", None)
         if dtype is not None and dtype.kind == "f" and dtype.itemsize < 8:
             eps = float(np.finfo(dtype).eps)
-            notes.append(f"{graph.describe(node)} computes in {dtype} (round-off about "
-                         f"{eps:.0e} of its values): with h = {h:g}, the numerical gradient "
-                         f"is off by about {eps:.0e} / h = {eps / h:.0e} relative, so this "
-                         f"check cannot judge backward. Compute forward in float64 (no "
-                         f".astype(np.{dtype}) or np.{dtype}(...)).")
-            break                            # the first one says it
-    return notes
+            said = (f"{graph.describe(node)} computes in {dtype} (round-off about {eps:.0e} "
+                    f"of its values): with h = {h:g}, the numerical gradient is off by about "
+                    f"{eps:.0e} / h = {eps / h:.0e} relative")
+            fix = f"Compute forward in float64 (no .astype(np.{dtype}) or np.{dtype}(...))."
+            if worst <= 10 * eps / h:
+                return [f"{said}, so this check cannot judge backward. {fix}"], True
+            return [f"{said}; the errors here are bigger than that, so look at backward "
+                    f"too. {fix}"], False
+    return [], False
 
 
 def _largest(errors):

@@ -355,7 +355,17 @@ def _clone(node, mapping):
         return Node(name=node.name)
     if node.kind == "constant":
         return Node(value=node.value)
-    return Node(copy.copy(node.gate), [mapping[p] for p in node.inputs])
+    return Node(_own_gate(node.gate), [mapping[p] for p in node.inputs])
+
+
+def _own_gate(gate):
+    """A copy of a gate with a cache of its own: deep, since a learner's gate may keep its
+    cache in a dict (self.cache["x"] = x), which a shallow copy would share with the
+    original, whose graph would then backward through the copy's numbers."""
+    try:
+        return copy.deepcopy(gate)
+    except Exception:                 # a gate holding something that cannot be copied
+        return copy.copy(gate)
 
 
 def _rerun(old, new):

@@ -56,7 +56,11 @@ class Node:
         if self.gate is None:
             return None
         self._run_gate()
-        return self.gate.local_gradients()
+        fresh = self._marks is not None and cache_marks(self.gate) == self._marks
+        local = self.gate.local_gradients()
+        if fresh:                # what local_gradients keeps on the gate is no hand-run
+            self._marks = cache_marks(self.gate)
+        return local
 
     @property
     def downstream(self):
@@ -114,9 +118,9 @@ class Node:
     # Python's own functions on a node: a node has no number until forward runs, so they
     # cannot work; say which of the kit's gates does the job.
     def _compared(self, other):
-        raise TypeError("graph nodes have no values to compare until forward runs (Python's "
-                        "max() and min() compare their arguments): for the max gate, use "
-                        "bp.max(a, b)")
+        raise TypeError("graph nodes have no values to compare until forward runs (<, >, "
+                        "and Python's max(), min() and sorted() compare): the max gate is "
+                        "bp.max(a, b), and min(a, b) is -bp.max(-a, -b)")
 
     __lt__ = __le__ = __gt__ = __ge__ = _compared
 
@@ -169,9 +173,12 @@ def inputs(names):
     """Make input nodes: ``x, y = inputs("x y")`` (or a list of names)."""
     if isinstance(names, str):
         names = names.replace(",", " ").split()
-    elif not isinstance(names, (list, tuple)):
-        raise TypeError(f"inputs takes names: inputs('x y') or a list of names, got "
-                        f"{_short(names)}")
+    else:
+        try:
+            names = list(names)
+        except TypeError:
+            raise TypeError(f"inputs takes names: inputs('x y') or a list of names, got "
+                            f"{_short(names)}") from None
     made = tuple(Node(name=check_name(name)) for name in names)
     return made if len(made) != 1 else made[0]
 
@@ -946,9 +953,12 @@ def input_names(gate, count):
 
 
 def cache_marks(gate):
-    """Which objects a learner's gate holds (its cache), by identity: taken after the
-    graph runs the gate, and compared before backward reads the cache."""
-    return tuple((key, id(value)) for key, value in vars(gate).items())
+    """Which objects a learner's gate holds (its cache), by identity, and one level into a
+    dict it keeps (``self.cache["x"] = x``): taken after the graph runs the gate, and
+    compared before backward reads the cache."""
+    return tuple((key, id(value), tuple((k, id(v)) for k, v in value.items())
+                  if isinstance(value, dict) else ())
+                 for key, value in vars(gate).items())
 
 
 def _check_cache(node):

@@ -19,6 +19,7 @@ backward passes to finish in a few seconds (``BACKWARD_BUDGET``).
 explicit (128 MiB) against implicit.
 """
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -68,7 +69,8 @@ def jacobian(g, wrt="x", max_entries=MAX_ENTRIES, **inputs):
     if wrt not in g.inputs:
         raise ValueError(f"jacobian(wrt={wrt!r}): the graph has no input {wrt!r}; "
                          f"its inputs are {', '.join(g.inputs) or 'none'}")
-    max_entries = whole_number(max_entries, "max_entries (the most entries J may have)")
+    if max_entries != math.inf:          # inf: no limit, as the refusal invites
+        max_entries = whole_number(max_entries, "max_entries (the most entries J may have)")
     out = g.forward(**(inputs or g.last_inputs("jacobian")))
     n_out, n_in = int(np.size(out)), int(np.size(g.inputs[wrt].value))
     check_size(n_out, n_in, max_entries, what=f"the Jacobian d output / d {wrt}")

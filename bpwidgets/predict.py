@@ -241,8 +241,8 @@ def _elsewhere(graph, node, guess):
     """The hint for a guess that is this node's gradient at another point the graph was
     checked at (the lecture's numbers, say), or None. It names the inputs that differ, not
     the answer."""
-    if graph is None or np.ndim(node.grad) != 0:
-        return None
+    if graph is None or any(np.ndim(n.value) for n in [node, *graph.inputs.values()]):
+        return None                      # (points are kept for scalar graphs only)
     now = {key: float(n.value) for key, n in graph.inputs.items()}
     k = graph.index[node]
     for values, grads in reversed(EARLIER.get(graph, [])):

@@ -704,3 +704,36 @@ def test_a_gate_that_computes_in_float32_is_named_and_not_blamed_for_a_wrong_fac
             return (3 * upstream,)
 
     assert bp.gradcheck(Times3(), np.ones(3)).ok
+
+
+def test_a_float32_gate_with_a_real_bug_still_gets_the_factor_hint():
+    """With backward 2 * upstream for 3x, the error (1/5 relative) is twenty times what
+    float32's round-off explains (1.2e-7 / 1e-5): the verdict must not call it round-off."""
+    class Times3InFloat32Wrong(bp.Gate):
+        def forward(self, x):
+            return np.float32(3) * x.astype(np.float32)
+
+        def backward(self, upstream):
+            return (2 * upstream,)
+
+    verdict = bp.gradcheck(Times3InFloat32Wrong(), np.ones(3)).verdict
+    assert "computes in float32" in verdict and "look at backward too" in verdict
+    assert "cannot judge" not in verdict
+    assert "factor" in verdict
+
+
+def test_a_wrong_scalar_guess_in_a_graph_with_array_inputs_gets_a_hint():
+    """The 'another point' hint converted every input to a float: sum(c * x) with an
+    array x raised "only 0-dimensional arrays can be converted" on any wrong guess for c.
+    By hand, d sum(c x)/dc = sum(x) = 3."""
+    g = bp.parse("sum(c * x)")
+    verdict = bp.check_prediction(g, "c", 5.0, c=2.0, x=np.array([1.0, 2.0]))
+    assert not verdict.ok and verdict.hint
+    assert bp.check_prediction(g, "c", 3.0).ok
+
+
+def test_jacobian_takes_max_entries_inf_as_no_limit():
+    """The size refusal says "pass max_entries= to raise the limit": inf is the natural
+    way to lift it. By hand, relu's Jacobian at (1, -2) is diag(1, 0)."""
+    J = bp.jacobian(bp.parse("relu(x)"), wrt="x", x=[1.0, -2.0], max_entries=float("inf"))
+    assert J.tolist() == [[1.0, 0.0], [0.0, 0.0]]

@@ -224,3 +224,15 @@ def test_decimals_draws_a_picture_and_a_page(capsys, tmp_path):
                                str(tmp_path / name), "--decimals", "9")
         assert status == 1 and out == "" and not (tmp_path / name).exists()
         assert "decimals must be a whole number from 0 to 6" in err
+
+
+def test_a_pdf_page_is_at_most_200_inches_a_side(tmp_path):
+    """The README's 400 squares a_i * a_i measure 85,646 x 15,660 points: past what PDF
+    viewers open (14,400). The PDF is scaled down to fit, keeping its proportions."""
+    g = bp.parse(" + ".join(f"a{i}*a{i}" for i in range(400)))
+    g.forward(**{f"a{i}": 0.5 for i in range(400)})
+    g.backward()
+    pdf = bp.render.to_pdf(g)
+    width, height = (float(n) for n in re.search(
+        rb"/MediaBox \[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf).groups())
+    assert width == 14400 and 0.15 < height / width < 0.2       # 15,660 / 85,646 = 0.18

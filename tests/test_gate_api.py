@@ -495,3 +495,48 @@ def test_a_gate_tried_by_hand_after_the_graphs_forward_stops_backward():
     g.forward(x=2.0, y=3.0, z=1.0)
     assert g.backward() == {"x": 3.0, "y": 2.0, "z": 6.0}
     assert bp.gradcheck(g, x=2.0, y=3.0, z=1.0).ok
+
+
+def test_the_cache_check_sees_a_dict_cache_and_not_the_kits_own_calls():
+    """A cache kept in a dict (self.cache['a'] = a) was not seen: a hand-run forward gave
+    backward x = -4, y = 3 (by hand: 3 and 2 at x=2, y=3). And local_gradients that keeps
+    something on the gate, called by the kit to draw or caption, is no hand-run."""
+    class DictMultiply(bp.Gate):
+        def __init__(self):
+            self.cache = {}
+
+        def forward(self, a, b):
+            self.cache["a"], self.cache["b"] = a, b
+            return a * b
+
+        def backward(self, upstream):
+            return upstream * self.cache["b"], upstream * self.cache["a"]
+
+    x, y = bp.inputs("x y")
+    mul = DictMultiply()
+    g = bp.Graph(mul(x, y))
+    g.forward(x=2.0, y=3.0)
+    assert g.backward() == {"x": 3.0, "y": 2.0}
+    explorer = bp.explore(g, x=2.0, y=3.0)          # its copy of the gate has its own cache
+    explorer.sliders["x"].value = -1.0
+    g.forward(x=2.0, y=3.0)
+    assert g.backward() == {"x": 3.0, "y": 2.0}
+    mul.forward(3.0, -4.0)
+    with pytest.raises(RuntimeError, match="has run outside the graph"):
+        g.backward()
+
+    class Square(bp.Gate):
+        def forward(self, a):
+            self.a = a
+            return a * a
+
+        def local_gradients(self):
+            self.local = 2 * self.a                  # kept on the gate: allowed
+            return (self.local,)
+
+    g = bp.Graph(Square()(x) * 3)
+    g.forward(x=2.0)
+    assert g.backward() == {"x": 12.0}
+    bp.backward_steps(g)
+    bp.render.to_svg(g, show_local=True)
+    assert g.backward() == {"x": 12.0}

@@ -1145,8 +1145,8 @@ def test_inputs_named_like_cache_keys_do_not_collide():
 
 
 @pytest.mark.parametrize("use, said", [
-    (lambda x, y: max(x, y), r"use bp\.max\(a, b\)"),
-    (lambda x, y: min(x, y), r"use bp\.max\(a, b\)"),
+    (lambda x, y: max(x, y), r"the max gate is bp\.max\(a, b\)"),
+    (lambda x, y: min(x, y), r"min\(a, b\) is -bp\.max\(-a, -b\)"),
     (lambda x, y: x < 0, r"no values to compare until forward runs"),
     (lambda x, y: abs(x), r"no abs gate: \|x\| is bp\.max\(x, -x\)"),
     (lambda x, y: math.exp(x), r"not a number until forward runs .* bp\.exp\(x\)"),
@@ -1224,3 +1224,8 @@ def test_a_minus_sign_pasted_from_slides_reads_as_minus():
     g = bp.parse("x*y")                      # df/dx = y = -4
     assert bp.check_prediction(g, "x", "\u22124", x=1.0, y=-4.0).ok
     assert bp.check_prediction(g, "x", "\u22124.0").ok
+
+
+def test_inputs_takes_any_iterable_of_names():
+    assert [n.name for n in bp.inputs(f"w{i}" for i in range(3))] == ["w0", "w1", "w2"]
+    assert [n.name for n in bp.inputs({"x": 1, "y": 2}.keys())] == ["x", "y"]

@@ -724,3 +724,14 @@ def test_a_training_run_of_many_minutes_or_gigabytes_is_refused_before_it_starts
         nn.fit(model, X, y, epochs=1)
     with pytest.raises(TypeError, match=r"^callback must be a function .* got int$"):
         nn.fit(model, X[:30], y[:30], epochs=1, callback=5)
+
+
+def test_real_array_takes_an_object_array_of_numbers_and_names_the_rest():
+    """An object array of plain floats was refused as "got ndarray"; None became NaN
+    before this evening, and "1" a number."""
+    np.testing.assert_array_equal(nn.real_array(np.array([[1.0, 2]], dtype=object), "X"),
+                                  [[1.0, 2.0]])
+    for value, got in [(None, "None"), (np.array(["1"]), "ndarray of dtype <U1"),
+                       (np.array([None, 1.0], dtype=object), "ndarray of dtype object")]:
+        with pytest.raises(TypeError, match=rf"^X must be an array of numbers, got {got}$"):
+            nn.real_array(value, "X")

@@ -170,7 +170,7 @@ def test_plots_name_what_is_wrong_with_their_arguments():
                                          np.append(y, 0)), ValueError,
          r"^X holds a point that is not finite, row 30: \[inf, 0\.0\]$"),
         (lambda: plots.gradient_heatmap(None, "W"), TypeError,
-         r"^the gradient of W must be an array of numbers, got NoneType None$"),
+         r"^the gradient of W must be an array of numbers, got None$"),
     ]
     for call, error, said in cases:
         with pytest.raises(error, match=said):

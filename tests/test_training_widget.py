@@ -222,6 +222,7 @@ def test_a_step_that_diverges_is_undone_and_says_so():
     assert "try a smaller learning rate" in message
     assert message.endswith("The step is undone: the weights are back to where they were "
                             "before it (epoch 0)")
+    assert "fit()" not in message          # said once, in the view's words (no fit call shown)
     assert view.epoch == 0 and view.history == {"loss": [], "accuracy": []}
     for name, p in view.model.parameters.items():
         assert np.array_equal(p, before[name]), name

@@ -32,12 +32,12 @@ from .capacity import RankingCheck, Run, check_ranking, fit_each
 from .counting import CountCheck, check_counts
 from .loss import SoftmaxCrossEntropy, softmax_loss
 from .mlp import COUNTS, MAX_PARAMETERS, MLP, check_reg, check_sizes, count, real_array
-from .training import (DIVERGED_GROWTH, DIVERGED_LOSS, accuracy, check_labels, check_rows, fit,
-                       loss_and_gradients, one_hot)
+from .training import (DIVERGED_GROWTH, DIVERGED_LOSS, Diverged, accuracy, check_labels,
+                       check_rows, fit, loss_and_gradients, one_hot)
 
 __all__ = [
     "ACTIVATIONS", "COUNTS", "DIVERGED_GROWTH", "DIVERGED_LOSS", "MAXOUT_PIECES",
-    "MAX_PARAMETERS", "MLP", "Activation", "CountCheck", "RankingCheck", "Run",
+    "MAX_PARAMETERS", "MLP", "Activation", "CountCheck", "Diverged", "RankingCheck", "Run",
     "SoftmaxCrossEntropy", "accuracy", "activation_curve", "check_counts", "check_labels",
     "check_ranking", "check_reg", "check_rows", "check_sizes", "count", "fit", "fit_each",
     "get_activation", "loss_and_gradients", "one_hot", "real_array", "softmax_loss",

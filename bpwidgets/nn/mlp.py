@@ -234,10 +234,15 @@ def real_array(value, name):
         array = np.asarray(value)
     except (TypeError, ValueError):          # ragged lists
         array = None
+    if array is not None and array.dtype.kind == "O" and value is not None \
+            and all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+                    for v in array.flat):
+        array = array.astype(float)          # an object array that holds numbers only
     if array is None or array.dtype.kind not in "biufc":
         # None, strings and ragged lists: numpy would make NaN of None, and read "1" as 1
-        raise TypeError(f"{name} must be an array of numbers, got "
-                        f"{type(value).__name__}" + (" None" if value is None else ""))
+        got = "None" if value is None else (
+            f"{type(value).__name__}" + ("" if array is None else f" of dtype {array.dtype}"))
+        raise TypeError(f"{name} must be an array of numbers, got {got}")
     if array.dtype.kind != "c":
         return np.array(array, dtype=float)
     raise TypeError(f"{name} must hold real numbers, got complex values "

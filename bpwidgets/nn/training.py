@@ -89,8 +89,17 @@ def fit(model, X, y, epochs=1000, lr=1.0, seed=0, reg=0.0, batch_size=None, call
     except FloatingPointError as error:
         for name, value in model.parameters.items():
             value[...] = before[name]            # in place: the model's arrays stay its own
-        raise FloatingPointError(f"{error}. The model's weights are back to what they were "
-                                 "before this fit() call") from None
+        raise Diverged(str(error)) from None
+
+
+class Diverged(FloatingPointError):
+    """fit's error when training blows up; ``reason`` says how (the message adds that the
+    weights are back as they were before the call)."""
+
+    def __init__(self, reason):
+        super().__init__(f"{reason}. The model's weights are back to what they were before "
+                         "this fit() call")
+        self.reason = reason
 
 
 WORK_BUDGET = 1e10

@@ -76,7 +76,13 @@ def to_pdf(graph, **draw_kwargs):
     without the half-inch page margin Graphviz gives a PDF by default."""
     pdf = drawing(graph, **draw_kwargs)
     pdf.graph_attr["margin"] = "0"
+    pdf.graph_attr["size"] = PDF_MAX_INCHES         # shrinks a bigger drawing to fit
     return pipe(pdf, "pdf")
+
+
+PDF_MAX_INCHES = "200,200"
+"""The biggest PDF page, in inches either way: 14,400 points, what PDF viewers accept
+(the README's 400 squares a_i * a_i measure 85,646 x 15,660 points)."""
 
 
 WRITERS = {".svg": lambda graph, kw: to_svg(graph, **kw).encode("utf-8"),

@@ -163,19 +163,17 @@ class TrainingView(widgets.VBox, _Guarded):
 
     def _train(self, epochs):
         """Train ``epochs`` more epochs with ``nn.fit``, all or nothing: if the loss blows
-        up, the weights go back to where they were before, so the next step starts from
-        a model that works rather than from weights of 1e6."""
-        before = {name: p.copy() for name, p in self.model.parameters.items()}
+        up, fit puts the weights back to where they were before, so the next step starts
+        from a model that works rather than from weights of 1e6."""
         gradients = dict(self.model.gradients)
         try:
             more = nn.fit(self.model, self.X, self.y, epochs=epochs, lr=self.lr.value,
                           reg=self.reg, seed=self.seed)
-        except FloatingPointError as error:
-            self.model.parameters.update(before)
+        except nn.Diverged as error:
             self.model.gradients = gradients
             raise FloatingPointError(
-                f"in this step of {epochs} epochs, {error}. The step is undone: the weights "
-                f"are back to where they were before it (epoch {self.epoch})") from None
+                f"in this step of {epochs} epochs, {error.reason}. The step is undone: the "
+                f"weights are back to where they were before it (epoch {self.epoch})") from None
         for key in self.history:
             self.history[key].extend(more[key])
 
