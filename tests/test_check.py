@@ -737,3 +737,37 @@ def test_jacobian_takes_max_entries_inf_as_no_limit():
     way to lift it. By hand, relu's Jacobian at (1, -2) is diag(1, 0)."""
     J = bp.jacobian(bp.parse("relu(x)"), wrt="x", x=[1.0, -2.0], max_entries=float("inf"))
     assert J.tolist() == [[1.0, 0.0], [0.0, 0.0]]
+
+
+def test_the_cache_check_sees_a_dict_cache_and_not_the_kits_own_calls():
+    """A cache kept in a dict (self.cache['a'] = a) was not seen: a hand-run forward gave
+    backward x = -4, y = 3 (by hand: 3 and 2 at x=2, y=3). And local_gradients that keeps
+    something on the gate, called by the kit to draw or caption, is no hand-run."""
+    x, y = bp.inputs("x y")
+    mul = CachedMultiply()
+    g = bp.Graph(mul(x, y))
+    g.forward(x=2.0, y=3.0)
+    assert g.backward() == {"x": 3.0, "y": 2.0}
+    explorer = bp.explore(g, x=2.0, y=3.0)          # its copy of the gate has its own cache
+    explorer.sliders["x"].value = -1.0
+    g.forward(x=2.0, y=3.0)
+    assert g.backward() == {"x": 3.0, "y": 2.0}
+    mul.forward(3.0, -4.0)
+    with pytest.raises(RuntimeError, match="has run outside the graph"):
+        g.backward()
+
+    class Square(bp.Gate):
+        def forward(self, a):
+            self.a = a
+            return a * a
+
+        def local_gradients(self):
+            self.local = 2 * self.a                  # kept on the gate: allowed
+            return (self.local,)
+
+    g = bp.Graph(Square()(x) * 3)
+    g.forward(x=2.0)
+    assert g.backward() == {"x": 12.0}
+    bp.backward_steps(g)
+    bp.render.to_svg(g, show_local=True)
+    assert g.backward() == {"x": 12.0}
