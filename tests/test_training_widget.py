@@ -151,6 +151,7 @@ def test_activation_explorer_shows_value_and_local_gradient():
 @pytest.mark.parametrize("kwargs,error,words", [
     (dict(x=12.0), ValueError, "x must be a number within x_range (-8.0, 8.0)"),
     (dict(x=float("nan")), ValueError, "x must be a number within x_range"),
+    (dict(x="0"), TypeError, "x must be a number (the point on the activation), got '0'"),
     (dict(x_range=(8, -8)), ValueError, "x_range must be (low, high) with low < high"),
     (dict(x_range=8), TypeError, "x_range must be (low, high), two numbers, got 8"),
 ])

@@ -271,7 +271,9 @@ class ActivationExplorer(widgets.VBox, _Guarded):
     def __init__(self, activation="sigmoid", x=0.0, x_range=(-8.0, 8.0)):
         nn.get_activation(activation)
         x_range = _slider_range(x_range, "x_range")
-        if not (is_number(x) and x_range[0] <= x <= x_range[1]):
+        if not is_number(x):
+            raise TypeError(f"x must be a number (the point on the activation), got {x!r}")
+        if not x_range[0] <= x <= x_range[1]:
             raise ValueError(f"x must be a number within x_range {x_range} (the slider "
                              f"cannot show {x!r}); widen x_range, e.g. x_range=(-15, 15)")
         self.x_range = x_range
