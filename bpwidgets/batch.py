@@ -54,4 +54,9 @@ class BatchedGraph:
         upstream = 1.0 if upstream is None else float(upstream)
         self.grads = self.plan.backward(upstream)
         slots = [self.index[node] for node in self.inputs.values()]
-        return dict(zip(self.inputs, self.grads[slots].tolist()))
+        result = dict(zip(self.inputs, self.grads[slots].tolist()))
+        bad = [name for name, grad in result.items() if not np.isfinite(grad)]
+        if bad:                                  # as Graph.backward says it
+            raise FloatingPointError(f"backward produced a non-finite gradient for "
+                                     f"{', '.join(bad)}")
+        return result

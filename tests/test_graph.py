@@ -416,6 +416,15 @@ def test_no_silent_nan_gradient_in_the_batched_runner_either():
         g.backward()
 
 
+def test_the_batched_runner_refuses_a_non_finite_gradient_as_graph_does():
+    """1/x at x = 1e-200 is 1e200, finite; its gradient -1/x^2 = -1e400 is not. Graph
+    raised, the batched runner returned {'x': -inf}."""
+    for run in (bp.parse("1/x"), bp.BatchedGraph(bp.parse("1/x").output)):
+        assert run.forward(x=1e-200) == 1e200
+        with pytest.raises(FloatingPointError, match=r"non-finite gradient for x$"):
+            run.backward()
+
+
 def test_forward_refuses_shapes_that_do_not_fit():
     g = bp.parse("W @ x")
     with pytest.raises(ValueError, match=r"matmul.*\(2, 3\).*\(2,\)"):
