@@ -154,3 +154,32 @@ def test_lesson_07s_boundaries_wait_for_the_ranking():
     lesson = nbformat.read(LESSONS / "07_training_a_small_net.ipynb", as_version=4)
     waiting = [cell for cell in lesson.cells if "waits" in tags(cell)]
     assert len(waiting) == 1 and "decision_boundaries_after(" in waiting[0].source
+
+
+def test_student_copies_leave_out_the_solutions_and_nothing_else(tmp_path):
+    """lessons/student_copies.py: a course can hand out the lessons without the collapsed
+    solutions. Every code cell and its stored outputs stay as they are (so nbval checks a
+    copy as it checks the lesson); only the solution cells, and lessons 04 and 05's
+    sentence pointing at them, go."""
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, str(LESSONS / "student_copies.py"), str(tmp_path)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    lessons = sorted(LESSONS.glob("[0-9][0-9]_*.ipynb"))
+    assert sorted(p.name for p in tmp_path.glob("*.ipynb")) == [p.name for p in lessons]
+    for path in lessons:
+        lesson = nbformat.read(path, as_version=4)
+        copy = nbformat.read(tmp_path / path.name, as_version=4)
+        solutions = [c for c in lesson.cells if c.cell_type == "markdown"
+                     and c.source.lstrip().startswith("<details><summary>Solution")]
+        assert solutions and len(copy.cells) == len(lesson.cells) - len(solutions)
+        assert [c.source for c in copy.cells if c.cell_type == "code"] == \
+            [c.source for c in lesson.cells if c.cell_type == "code"]
+        assert [c.outputs for c in copy.cells if c.cell_type == "code"] == \
+            [c.outputs for c in lesson.cells if c.cell_type == "code"]
+        text = "\n".join(c.source for c in copy.cells if c.cell_type == "markdown")
+        assert "<summary>Solution" not in text and "worked solution" not in text, path.name
+    refused = subprocess.run([sys.executable, str(LESSONS / "student_copies.py"),
+                              str(LESSONS)], capture_output=True, text=True)
+    assert refused.returncode != 0 and "elsewhere" in refused.stderr
