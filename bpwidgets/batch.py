@@ -7,6 +7,8 @@ runner runs the same plan and only that: its numbers stay in ``values`` and ``gr
 be drawn or stepped through.
 """
 
+import math
+
 import numpy as np
 
 from .graph import Graph, plain
@@ -54,9 +56,10 @@ class BatchedGraph:
         upstream = 1.0 if upstream is None else float(upstream)
         self.grads = self.plan.backward(upstream)
         slots = [self.index[node] for node in self.inputs.values()]
-        result = dict(zip(self.inputs, self.grads[slots].tolist()))
-        bad = [name for name, grad in result.items() if not np.isfinite(grad)]
-        if bad:                                  # as Graph.backward says it
+        grads = self.grads[slots]
+        result = dict(zip(self.inputs, grads.tolist()))
+        if not np.isfinite(grads).all():         # one check; names only when one fails
+            bad = [name for name, grad in result.items() if not math.isfinite(grad)]
             raise FloatingPointError(f"backward produced a non-finite gradient for "
-                                     f"{', '.join(bad)}")
+                                     f"{', '.join(bad)}")          # as Graph.backward says
         return result
