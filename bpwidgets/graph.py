@@ -784,8 +784,9 @@ class Graph:
 
     def find(self, name):
         """The node ``name`` means, and the name to write in df/d...: an input's name, a node
-        id ('n4'), or a node itself (check_prediction, node_text). parse("n1 * x") has an input named 'n1' that is node n0, while
-        id n1 is x: such a name is refused, saying how to pass the one that is meant."""
+        id ('n4'), or a node itself (check_prediction, node_text). parse("n1 * x") has an
+        input named 'n1' that is node n0, while id n1 is x: such a name is refused, saying
+        how to pass the one that is meant."""
         if isinstance(name, Node):
             if name not in self.index:
                 raise ValueError(f"{name!r} is not a node of this graph")

@@ -249,7 +249,7 @@ def _elsewhere(graph, node, guess):
         moved = [key for key in now if values[key] != now[key]]
         if moved and agrees(guess, grads[k]):
             then = ", ".join(f"{key} = {values[key]:g}" for key in moved)
-            name = node.name if node.kind == "input" else graph.node_id(node)
+            _, name = graph.find(node)          # as the verdict writes it: df/dx, df/dn4
             return (f"that is df/d{name} at another point, where {then}. A gradient depends "
                     f"on the point where it is taken: work it out at this check's inputs.")
     return None
