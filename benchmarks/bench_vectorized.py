@@ -16,10 +16,13 @@ Run by hand:  python benchmarks/bench_vectorized.py
 
 bpwidgets builds each graph once and re-runs forward and backward; the reference is the
 same maths written out by hand in numpy, computing the same gradients (every input, as
-the engine does). A third line runs the same gates in a bare loop (``bare.py``: no
-checks, no copies), the floor under any engine that runs the lecture's gates one by one.
-The script checks that all three agree, then prints the best of alternating rounds
-(medians in brackets) and their ratios, measured in the same run.
+the engine does). Two more lines run the same gates in a plain loop (``bare.py``): bare,
+the floor under any engine that runs the lecture's gates one by one; and with the
+kit's guarantees added (input copies, NaN/inf checks on the inputs and gradients,
+numpy's warnings silenced, every node's numbers kept for pictures), the floor under any
+engine that also keeps those promises. The script checks that all four agree, then
+prints the best of alternating rounds (medians in brackets) and each one's ratio to
+numpy by hand, measured in the same run.
 """
 
 import numpy as np
@@ -105,44 +108,47 @@ def agree(results, reference, names):
 
 
 def run_small():
-    """(kit, hand, bare loop): each (best, median) seconds per forward + backward."""
+    """(kit, hand, bare loop, guarded loop): each (best, median) seconds per forward +
+    backward."""
     g, values = small_net()
-    bare = bare_loop(g, values)
-    agree([engine_step(g, values), bare(values)], small_by_hand(**values), values)
-    return interleaved([lambda: engine_step(g, values), lambda: small_by_hand(**values),
-                        lambda: bare(values)], rounds=15, per_round=50)
+    return timed(g, values, small_by_hand, rounds=15, per_round=50)
 
 
 def run(dim):
-    """(kit, hand, bare loop): each (best, median) seconds per forward + backward."""
-    values = make_inputs(dim)
-    g = engine_graph()
-    bare = bare_loop(g, values)
-    agree([engine_step(g, values), bare(values)], numpy_step(**values), values)
-    return interleaved([lambda: engine_step(g, values), lambda: numpy_step(**values),
-                        lambda: bare(values)], rounds=9, per_round=100)
+    """(kit, hand, bare loop, guarded loop): each (best, median) seconds per forward +
+    backward."""
+    return timed(engine_graph(), make_inputs(dim), numpy_step, rounds=9, per_round=100)
 
 
-def line(label, kit, hand, bare):
-    """One row: the three times (best and median) and the kit's ratios to hand and bare."""
-    (t_kit, m_kit), (t_hand, m_hand), (t_bare, m_bare) = kit, hand, bare
-    return (f"{label:>5} {t_kit * 1e6:7.1f} us ({m_kit * 1e6:5.1f}) "
-            f"{t_hand * 1e6:7.1f} us ({m_hand * 1e6:5.1f}) "
-            f"{t_bare * 1e6:7.1f} us ({m_bare * 1e6:5.1f}) "
-            f"{t_kit / t_hand:6.2f}x {t_bare / t_hand:6.2f}x {t_kit / t_bare:6.2f}x")
+def timed(g, values, by_hand, rounds, per_round):
+    """Check that the kit and both loops agree with ``by_hand``, then time all four."""
+    bare, guarded = bare_loop(g, values), bare_loop(g, values, guarded=True)
+    agree([engine_step(g, values), bare(values), guarded(values)], by_hand(**values), values)
+    return interleaved([lambda: engine_step(g, values), lambda: by_hand(**values),
+                        lambda: bare(values), lambda: guarded(values)],
+                       rounds=rounds, per_round=per_round)
+
+
+def line(label, *times):
+    """One row: the four times (best and median), then the kit's and both loops' ratios
+    to numpy by hand."""
+    cells = [f"{best * 1e6:7.1f} us ({median * 1e6:5.1f})" for best, median in times]
+    hand = times[1][0]
+    ratios = [f"{times[k][0] / hand:7.2f}x" for k in (0, 2, 3)]
+    return f"{label:>5} " + " ".join(cells) + " " + " ".join(ratios)
 
 
 HEADER = (f"{'':>5} {'bpwidgets':>19} {'numpy by hand':>19} {'bare loop':>19} "
-          f"{'kit/hand':>7} {'bare/hand':>7} {'kit/bare':>7}")
+          f"{'loop + checks':>19} {'kit':>8} {'bare':>8} {'checks':>8}")
 
 
 def main():
-    kit, hand, bare = run_small()
-    small = kit[0] / hand[0]
+    times = run_small()
+    small, floor = times[0][0] / times[1][0], times[3][0] / times[1][0]
     print("(a) sum(tanh(W2 @ relu(W1 @ X + b1) + b2)), W1 64x2, X 2x256, W2 3x64; "
           "forward + backward, best of 15 alternating rounds (median)")
     print(HEADER)
-    print(line("", kit, hand, bare))
+    print(line("", *times))
     print(f"    kit / hand {small:.2f}x: target of at most {SMALL_TARGET}x "
           f"{'met' if small <= SMALL_TARGET else 'missed'}")
     print(f"(b) 2-layer net, batch {BATCH}, hidden {HIDDEN}, {CLASSES} classes; forward + "
@@ -150,14 +156,16 @@ def main():
     print(HEADER.replace("     ", "    D", 1))
     ratios = []
     for dim in INPUT_SIZES:
-        kit, hand, bare = run(dim)
-        ratios.append(kit[0] / hand[0])
-        print(line(dim, kit, hand, bare))
+        times = run(dim)
+        ratios.append(times[0][0] / times[1][0])
+        print(line(dim, *times))
     worst = max(ratios)
     verdict = "met" if worst <= TARGET else "missed"
     print(f"    worst ratio {worst:.2f}x: target of at most {TARGET}x {verdict} "
           "(values and gradients agree to 1e-10)")
-    return {"small net vs numpy (x slower)": small, "2-layer nets vs numpy, worst": worst}
+    return {"small net vs numpy (x slower)": small,
+            "small net, loop + the kit's checks": floor,
+            "2-layer nets vs numpy, worst": worst}
 
 
 if __name__ == "__main__":

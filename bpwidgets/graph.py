@@ -350,6 +350,10 @@ class Graph:
         self._gates = [node for node in self.nodes if node.gate is not None]
         # gates a learner wrote: they get read-only inputs and upstream (see read_only)
         self._learners = {node for node in self._gates if not kits_own(node.gate)}
+        # forward's list: (node, how to call its gate, its first and second input)
+        self._forward_plan = [
+            (node, LEARNERS if node in self._learners else len(node.inputs),
+             *(node.inputs + (None, None))[:2]) for node in self._gates]
         self.plan = None
         if len(self._gates) >= self.FAST_FROM and why_not(self.nodes, self.describe) is None:
             self.plan = LevelPlan(self.nodes, self.index)
@@ -401,21 +405,7 @@ class Graph:
                 for node in self.nodes:
                     node._fast = None           # its gates' caches are their own again
             self._set_inputs(values)
-            node = None
-            try:
-                with np.errstate(all="ignore"):
-                    for node in self._gates:
-                        if node in self._learners:
-                            node.value = writable(node.gate.forward(
-                                *[read_only(p.value) for p in node.inputs]))
-                            node._marks = cache_marks(node.gate)
-                        else:
-                            node.value = node.gate.forward(*[p.value for p in node.inputs])
-                        if not isinstance(node.value, (float, np.ndarray)):
-                            node.value = _gate_output(node)
-            except Exception as error:
-                raise _wrapped(error, f"forward failed at {self.describe(node)}",
-                               _read_only_hint(error, "forward")) from error
+            self._forward_node_by_node()
         if not _finite(self.output.value):
             self.check_finite()             # walks the graph to name the first bad node
         self._out = self.output.value
@@ -424,6 +414,31 @@ class Graph:
         self._forward_done, self._forward_at = True, Graph.runs
         self._checked_at = -1                   # work forward_done out afresh
         return self.output_value()
+
+    def _forward_node_by_node(self):
+        """Each gate in topological order, on its inputs' values. The kit's own gates with
+        one or two inputs (most of them) are called directly; a learner's gate gets
+        read-only inputs, and what its cache holds is noted (see cache_marks)."""
+        node = None
+        try:
+            with np.errstate(all="ignore"):
+                for node, kind, a, b in self._forward_plan:
+                    if kind == 2:
+                        value = node.gate.forward(a.value, b.value)
+                    elif kind == 1:
+                        value = node.gate.forward(a.value)
+                    elif kind == LEARNERS:
+                        value = writable(node.gate.forward(
+                            *[read_only(p.value) for p in node.inputs]))
+                        node._marks = cache_marks(node.gate)
+                    else:
+                        value = node.gate.forward(*[p.value for p in node.inputs])
+                    node.value = value
+                    if not isinstance(value, (float, np.ndarray)):
+                        node.value = _gate_output(node)
+        except Exception as error:
+            raise _wrapped(error, f"forward failed at {self.describe(node)}",
+                           _read_only_hint(error, "forward")) from error
 
     @property
     def forward_done(self):
@@ -613,24 +628,11 @@ class Graph:
             with np.errstate(all="ignore"):
                 for step in steps:
                     node = step.node
-                    if not step.kits_own:
-                        _check_cache(node)       # (the error says where: see below)
-                        grads = node.gate.backward(read_only(node.grad))
-                        node._marks = cache_marks(node.gate)
-                    elif step.wanted is None:
-                        grads = node.gate.backward(node.grad)
-                    else:                            # some of its gradients go nowhere
-                        grads = node.gate.backward(node.grad, wanted=step.wanted)
-                    if step.undo is UNSEEN or not step.kits_own:
-                        step.undo = self._gradient_shapes(node, grads, step.kits_own,
-                                                          step.parents)
-                    if not step.kits_own:            # checked: one gradient per input
-                        grads = [writable(grad) for grad in grads]
+                    if step.trusted:                 # the kit's gate, on shapes seen before
+                        grads = node.gate.backward(node.grad, *step.wanted)
+                    else:
+                        grads = self._checked_backward(step)
                     if step.undo is not None:        # sum away what forward broadcast
-                        if not step.kits_own:        # gradcheck tells the learner
-                            self.learner_sums += [
-                                (node, i, np.shape(g), undo[1])
-                                for i, (g, undo) in enumerate(zip(grads, step.undo)) if undo]
                         grads = [g if undo is None else unbroadcast(g, undo[1], undo[0])
                                  for g, undo in zip(grads, step.undo)]
                     node._downstream = grads
@@ -646,6 +648,27 @@ class Graph:
             node = self.inputs[name]
             if node.grad is None:
                 node.grad = np.zeros_like(node.value) if np.ndim(node.value) else np.float64(0.0)
+
+    def _checked_backward(self, step):
+        """One gate's backward, with its gradients checked: a learner's gate every time
+        (read-only upstream, its cache unchanged since forward, one gradient per input of
+        the right shape), the kit's own the first time on these shapes."""
+        node = step.node
+        if step.kits_own:
+            grads = node.gate.backward(node.grad, *step.wanted)
+        else:
+            _check_cache(node)
+            grads = node.gate.backward(read_only(node.grad))
+            node._marks = cache_marks(node.gate)
+        step.undo = self._gradient_shapes(node, grads, step.kits_own, step.parents)
+        step.trusted = step.kits_own
+        if not step.kits_own:
+            grads = [writable(grad) for grad in grads]
+            if step.undo is not None:                # gradcheck tells the learner
+                self.learner_sums += [(node, i, np.shape(g), undo[1])
+                                      for i, (g, undo) in enumerate(zip(grads, step.undo))
+                                      if undo]
+        return grads
 
     def _backward_steps(self, wanted):
         """The gates backward runs, output first, each with where its gradients go: a
@@ -829,8 +852,8 @@ def formula(graph, limit=200):
     return texts[graph.output] if texts else f"<{len(graph.nodes)} nodes>"
 
 
-UNSEEN = object()
-"""Marks a gate whose gradient shapes backward has not checked yet for these input shapes."""
+LEARNERS = -1
+"""In forward's list: a learner's gate, called with read-only inputs."""
 
 
 class Step:
@@ -844,11 +867,12 @@ class Step:
         self.node = node
         self.parents = parents
         self.kits_own = kits_own      # the kit's own gate: checked once, then trusted
-        self.undo = UNSEEN            # per input, (axes, shape) to sum down to; None: all fit
-        self.wanted = None
+        self.undo = None              # per input, (axes, shape) to sum down to; None: all fit
+        self.trusted = False          # the kit's gate, once its gradient shapes are checked
+        self.wanted = ()              # backward's argument after upstream, if any
         if kits_own and None in parents \
                 and "wanted" in inspect.signature(node.gate.backward).parameters:
-            self.wanted = tuple(parent is not None for parent in parents)
+            self.wanted = (tuple(parent is not None for parent in parents),)
 
 
 class GradientShapeError(ValueError, TypeError):
@@ -885,12 +909,17 @@ def _finite(value):
 
 
 def all_finite(values):
-    """Are all entries of all these numbers and arrays finite? The arrays are joined and
-    checked in one np.isfinite call: one call costs about as much as a small array's."""
-    arrays = [v for v in values if isinstance(v, np.ndarray)]
-    if arrays and not np.isfinite(np.concatenate(arrays, axis=None)).all():
-        return False
-    return all(math.isfinite(v) for v in values if not isinstance(v, np.ndarray))
+    """Are all entries of all these numbers and arrays finite? One quick sum first: the
+    sum of the squares of every entry is NaN or inf if any entry is, and finite otherwise,
+    unless the entries are so big that the squares overflow: only then is each array
+    checked entry by entry."""
+    total = 0.0                     # a Python float: it overflows to inf without a warning
+    for value in values:
+        if isinstance(value, np.ndarray):
+            total += float(np.vdot(value, value))
+        elif not math.isfinite(value):
+            return False
+    return math.isfinite(total) or all(_finite(value) for value in values)
 
 
 def _gate_output(node):
@@ -1037,7 +1066,7 @@ def unbroadcast(grad, shape, axes=None):
     ``axes``: those axes, if already known (``broadcast_axes``); backward learns them once."""
     if axes is None:
         axes = broadcast_axes(shape, np.shape(grad))
-    return np.sum(grad, axis=axes).reshape(shape)
+    return np.add.reduce(grad, axis=axes).reshape(shape)
 
 
 def broadcast_axes(shape, grown):

@@ -425,6 +425,21 @@ def test_the_batched_runner_refuses_a_non_finite_gradient_as_graph_does():
             run.backward()
 
 
+def test_big_finite_gradients_pass_and_an_infinite_one_is_named():
+    """Backward checks the gradients with one quick sum of squares, which overflows for
+    entries near 1e200 though every entry is finite: then each is checked on its own.
+    Here dx = W.T (by hand) holds 1e200, and d(sum(1/x))/dx = -1/x^2 is -inf at 1e-200."""
+    g = bp.parse("sum(W @ x)")
+    g.forward(W=np.array([[1e200, 1.0]]), x=np.array([1.0, 1.0]))
+    grads = g.backward()
+    np.testing.assert_array_equal(grads["x"], [1e200, 1.0])
+    np.testing.assert_array_equal(grads["W"], [[1.0, 1.0]])
+    g = bp.parse("sum(1 / x) + y")
+    g.forward(x=np.array([1e-200, 1.0]), y=1.0)
+    with pytest.raises(FloatingPointError, match=r"non-finite gradient for x$"):
+        g.backward()
+
+
 def test_forward_refuses_shapes_that_do_not_fit():
     g = bp.parse("W @ x")
     with pytest.raises(ValueError, match=r"matmul.*\(2, 3\).*\(2,\)"):
