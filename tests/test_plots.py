@@ -177,6 +177,18 @@ def test_plots_name_what_is_wrong_with_their_arguments():
             call()
 
 
+def test_a_short_history_has_whole_epochs_on_its_axis():
+    """Three epochs were ticked 1.00, 1.25, 1.50, ...: there is no epoch 1.25."""
+    fig = plots.loss_curve({"loss": [1.0, 0.5, 0.25], "accuracy": [0.3, 0.5, 0.9]})
+    ax = fig.axes[0]
+    fig.canvas.draw()
+    low, high = ax.get_xlim()
+    ticks = [t for t in ax.get_xticks() if low <= t <= high]
+    assert len(ticks) >= 2 and all(t == round(t) for t in ticks), ticks
+    labels = [label.get_text() for label in ax.get_xticklabels() if label.get_text()]
+    assert all("." not in text for text in labels), labels
+
+
 def test_a_history_of_losses_alone_draws_them_alone():
     """A hand-made {'loss': [...]} (no accuracies) failed inside matplotlib."""
     fig = plots.loss_curve({"loss": [1.0, 0.5, 0.25]})
