@@ -159,7 +159,7 @@ def svg_points(svg):
 
 def tanh_chain(length):
     """x -> tanh -> tanh -> ...: a long, low picture."""
-    f = x = bp.inputs("x")
+    f = bp.inputs("x")
     for _ in range(length):
         f = bp.tanh(f)
     graph = bp.Graph(f)

@@ -7,7 +7,6 @@ shared/LESSONS.md (two decimals, as the lecture prints them).
 
 import base64
 import html
-import os
 import re
 import shutil
 import subprocess
