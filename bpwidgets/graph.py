@@ -492,9 +492,9 @@ class Graph:
 
     def _set_inputs(self, values):
         """Give each input its value, checked. A float array is copied as it is, and all of
-        them are checked for NaN and inf together, in one np.isfinite call; only if that
-        finds one are they checked one by one, to name the input. Anything else (numbers,
-        lists) goes through ``to_value``, which checks it on its own."""
+        them are checked for NaN and inf together (``all_finite``); only if that finds one
+        are they checked one by one, to name the input. Anything else (numbers, lists)
+        goes through ``to_value``, which checks it on its own."""
         arrays = []
         for name, node in self.inputs.items():
             value = values[name]
@@ -503,7 +503,7 @@ class Graph:
                 arrays.append(node.value)
             else:
                 node.value = to_value(value, self._labels[name])
-        if arrays and not np.isfinite(np.concatenate(arrays, axis=None)).all():
+        if arrays and not all_finite(arrays):
             for name, node in self.inputs.items():
                 to_value(node.value, self._labels[name])     # raises, naming the input
 
