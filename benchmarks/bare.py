@@ -54,8 +54,7 @@ def bare_loop(graph, values, guarded=False):
             value[i] = constant
         for name, i in inputs:
             value[i] = values[name].astype(float) if guarded else values[name]
-        if guarded and not np.isfinite(np.concatenate(
-                [value[i] for _, i in inputs], axis=None)).all():
+        if guarded and not all_finite([value[i] for _, i in inputs]):
             raise ValueError("an input is not finite")
         with np.errstate(all="ignore") if guarded else nullcontext():
             for forward, i, a, b in forward_steps:

@@ -913,10 +913,11 @@ def all_finite(values):
     sum of the squares of every entry is NaN or inf if any entry is, and finite otherwise,
     unless the entries are so big that the squares overflow: only then is each array
     checked entry by entry."""
+    values = list(values)           # walked twice if the quick sum fails
     total = 0.0                     # a Python float: it overflows to inf without a warning
     for value in values:
         if isinstance(value, np.ndarray):
-            total += float(np.vdot(value, value))
+            total += float(np.vdot(value, value).real)
         elif not math.isfinite(value):
             return False
     return math.isfinite(total) or all(_finite(value) for value in values)

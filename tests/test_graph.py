@@ -5,6 +5,7 @@ through Python operators, and (lesson 02) through the one sigmoid gate.
 """
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -438,6 +439,18 @@ def test_big_finite_gradients_pass_and_an_infinite_one_is_named():
     g.forward(x=np.array([1e-200, 1.0]), y=1.0)
     with pytest.raises(FloatingPointError, match=r"non-finite gradient for x$"):
         g.backward()
+
+
+def test_the_finite_check_reads_any_iterable_and_complex_numbers_quietly():
+    """all_finite walks its values twice when the quick sum fails (a generator was spent
+    by then, and a NaN passed), and a complex array's squares are not cast with a warning."""
+    from bpwidgets.graph import all_finite
+    assert not all_finite(v for v in [np.array([1.0, np.nan]), 2.0])
+    assert all_finite(v for v in [np.array([1e200, 1.0]), 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert all_finite([np.array([1 + 2j, 3.0])])
+        assert not all_finite([np.array([complex(np.inf, 0)])])
 
 
 def test_forward_refuses_shapes_that_do_not_fit():
