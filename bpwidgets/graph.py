@@ -629,7 +629,7 @@ class Graph:
                 for step in steps:
                     node = step.node
                     if step.trusted:                 # the kit's gate, on shapes seen before
-                        grads = node.gate.backward(node.grad, *step.wanted)
+                        grads = node.gate.backward(node.grad, *step.wanted_args)
                     else:
                         grads = self._checked_backward(step)
                     if step.undo is not None:        # sum away what forward broadcast
@@ -655,7 +655,7 @@ class Graph:
         the right shape), the kit's own the first time on these shapes."""
         node = step.node
         if step.kits_own:
-            grads = node.gate.backward(node.grad, *step.wanted)
+            grads = node.gate.backward(node.grad, *step.wanted_args)
         else:
             _check_cache(node)
             grads = node.gate.backward(read_only(node.grad))
@@ -869,10 +869,10 @@ class Step:
         self.kits_own = kits_own      # the kit's own gate: checked once, then trusted
         self.undo = None              # per input, (axes, shape) to sum down to; None: all fit
         self.trusted = False          # the kit's gate, once its gradient shapes are checked
-        self.wanted = ()              # backward's argument after upstream, if any
+        self.wanted_args = ()         # (wanted,) to pass backward after upstream, or nothing
         if kits_own and None in parents \
                 and "wanted" in inspect.signature(node.gate.backward).parameters:
-            self.wanted = (tuple(parent is not None for parent in parents),)
+            self.wanted_args = (tuple(parent is not None for parent in parents),)
 
 
 class GradientShapeError(ValueError, TypeError):
