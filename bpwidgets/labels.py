@@ -137,7 +137,10 @@ def number_chars(decimals):
 
 
 def check_decimals(decimals):
-    """``decimals`` as an int, or an error that says what it may be (0 to MAX_DECIMALS)."""
+    """``decimals`` as an int, or an error that says what it may be (0 to MAX_DECIMALS).
+    A float with nothing after the point counts, as it does for epochs and seeds (3.0)."""
+    if isinstance(decimals, (float, np.floating)) and float(decimals).is_integer():
+        decimals = int(decimals)
     whole = isinstance(decimals, numbers.Integral) and not isinstance(decimals, bool)
     if whole and 0 <= decimals <= MAX_DECIMALS:
         return int(decimals)

@@ -635,6 +635,15 @@ def test_decimals_must_be_a_whole_number_from_0_to_6(decimals, error):
             attempt()
 
 
+def test_decimals_as_a_whole_float_reads_as_that_number():
+    """decimals=3.0 was refused while epochs=1e3 and seed=1.0 were taken: a whole float
+    means its number everywhere."""
+    g = sigmoid()
+    assert to_svg(g, decimals=3.0) == to_svg(g, decimals=3) != to_svg(g)
+    assert [s.caption for s in bp.backward_steps(g, decimals=np.float64(4.0))] == \
+        [s.caption for s in bp.backward_steps(g, decimals=4)]
+
+
 def test_six_decimals_is_the_most_an_eight_character_number_holds():
     """0.000000 is 8 characters, what a number cell holds (labels.MAX_CHARS): six places
     still show fixed-point numbers; a seventh would fit no number at all."""
