@@ -292,7 +292,8 @@ def loss_curve(history, ax=None):
     epochs = np.arange(1, len(losses) + 1)
     ax.plot(epochs, losses, color="#1f4e79", lw=1.8, label="loss")
     ax.set_xlabel("epoch")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))     # no epoch 1.5
+    # whole epochs (no epoch 1.5), at round steps as matplotlib would choose (0, 200, ...)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     ax.set_ylabel("loss", color="#1f4e79")
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.25)
