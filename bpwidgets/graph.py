@@ -320,6 +320,7 @@ class Graph:
 
     FAST_FROM = 100     # gates: from this many on, a graph that can run level by level does
     runs = 0            # forward and backward runs of every graph: see forward_done
+    marks = 0           # times a graph marked nodes as run by its plan (node._fast)
 
     def __init__(self, output, expression=None):
         if not isinstance(output, Node):
@@ -365,6 +366,7 @@ class Graph:
         self._checked_at = -1                   # Graph.runs when the two below were found
         self._forward_ok = self._backward_ok = False    # forward_done, backward_done then
         self._forward_at = -1                   # Graph.runs when forward last finished
+        self._marked = -1                       # Graph.marks when this graph last marked
 
     def __repr__(self):
         what = self.expression if self.expression is not None else formula(self)
@@ -391,7 +393,7 @@ class Graph:
 
         The inputs are checked on the way in; the output on the way out (a non-finite
         value inside the graph is found by backward, whose gradients it spoils)."""
-        if values.keys() != self.inputs.keys():
+        if len(values) != len(self._names):         # (a name misspelt: see given_values)
             self.check_input_names(values)
         self._forward_done = self._backward_done = False
         self._only = None
@@ -402,8 +404,9 @@ class Graph:
             self._forward_by_levels(numbers)
         else:
             if self.plan is not None:           # a compiled graph given arrays this time
-                for node in self.nodes:
+                for node in self._gates:
                     node._fast = None           # its gates' caches are their own again
+                Graph.marks += 1
             self._set_inputs(values)
             self._forward_node_by_node()
         if not _finite(self.output.value):
@@ -496,8 +499,7 @@ class Graph:
         are they checked one by one, to name the input. Anything else (numbers, lists)
         goes through ``to_value``, which checks it on its own."""
         arrays = []
-        for name, node in self.inputs.items():
-            value = values[name]
+        for (name, node), value in zip(self.inputs.items(), self.given_values(values)):
             if type(value) is np.ndarray and value.dtype.kind == "f" and value.ndim:
                 node.value = value.astype(float)          # the graph keeps its own copy
                 arrays.append(node.value)
@@ -516,14 +518,18 @@ class Graph:
         values = all_values.tolist()
         for node, value in zip(self.nodes, values):
             node.value = value
-            node._fast = self                        # this graph ran these nodes last
+        if self._marked != Graph.marks:             # another graph marked nodes since
+            for node in self._gates:
+                node._fast = self                    # this graph ran these gates last
+            Graph.marks += 1
+            self._marked = Graph.marks
         self._given = (values, self._slots(self._names))     # see forward_done
 
     def scalar_inputs(self, values, or_none=False):
         """The inputs' values as one vector of floats, checked at once; one by one only to
         name a bad input (a graph compiled level by level takes scalars only: with
         ``or_none``, an array input gives None, and forward runs node by node)."""
-        given = [values[name] for name in self.inputs]
+        given = self.given_values(values)
         kinds = set(map(type, given))
         try:
             numbers = None if bool in kinds or np.bool_ in kinds else np.array(given)
@@ -544,6 +550,15 @@ class Graph:
                                  f"input {name!r} has shape {np.shape(value)}")
             numbers.append(float(value))
         return np.array(numbers)
+
+    def given_values(self, values):
+        """The inputs' values in the graph's order. Forward has checked that there are as
+        many as inputs, so a missing name means a misspelt one: an error names it."""
+        try:
+            return [values[name] for name in self._names]
+        except KeyError:
+            pass
+        self.check_input_names(values)               # (outside except: one clear error)
 
     def check_input_names(self, values):
         """Raise naming the first unknown or missing input."""

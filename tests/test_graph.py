@@ -356,6 +356,23 @@ def test_forward_names_the_unknown_input(g01):
     assert "x, y, z" in str(info.value)
 
 
+@pytest.mark.parametrize("kind", ["small", "compiled", "batched"])
+def test_a_misspelt_input_is_named_even_when_the_count_is_right(kind):
+    """As many values as inputs, one of them misspelt: the error names the stranger
+    (forward counts the names first and finds the misspelt one as it reads the values),
+    and no KeyError from inside the kit hangs on it."""
+    if kind == "small":
+        g, values = bp.parse("(x + y) * z"), dict(x=1, y=2, z=3)
+    else:
+        output, values = scalar_mlp()
+        g = bp.Graph(output) if kind == "compiled" else bp.BatchedGraph(output)
+        assert kind == "batched" or g.plan is not None
+    values["wrong"] = values.pop("x0" if "x0" in values else "y")
+    with pytest.raises(ValueError, match=r"unknown input 'wrong'") as info:
+        g.forward(**values)
+    assert info.value.__context__ is None
+
+
 @pytest.mark.parametrize("bad", ["abc", None, object(), True, 1 + 2j, [[1, 2], [3]], {"a": 1}],
                          ids=["str", "None", "object", "bool", "complex", "ragged", "dict"])
 def test_forward_names_a_non_numeric_input(g01, bad):
@@ -866,6 +883,23 @@ def test_a_compiled_graph_given_an_array_runs_node_by_node_like_a_small_one():
     assert np.shape(gate.grad) == (3,)
     np.testing.assert_allclose(gate.downstream[gate.inputs.index(x0)], values[w.name] * gate.grad,
                                rtol=1e-12)
+
+
+def test_a_compiled_graph_back_on_scalars_after_an_array_run_draws_the_scalar_run():
+    """Per-edge numbers after scalar, array, then scalar runs again belong to the last
+    run: the level-by-level run takes its gates back from the node-by-node one."""
+    output, values = scalar_mlp()
+    g = bp.Graph(output)
+    x0 = g.inputs["x0"]
+    gate = next(edge.target for edge in g.consumers[x0])
+    w = next(p for p in gate.inputs if p is not x0)
+    for given in (values, dict(values, x0=np.array([0.3, -1.2])), dict(values, x0=0.7)):
+        g.forward(**given)
+        g.backward(upstream=None if np.ndim(given["x0"]) == 0 else np.ones(2))
+    assert np.ndim(gate.grad) == 0 and x0.value == 0.7
+    assert gate.local_gradients[gate.inputs.index(x0)] == values[w.name]
+    assert gate.downstream[gate.inputs.index(x0)] == pytest.approx(values[w.name] * gate.grad,
+                                                                   rel=1e-12)
 
 
 def test_backward_wrt_gives_only_what_is_asked_and_the_same_numbers():

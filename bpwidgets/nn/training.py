@@ -1,6 +1,8 @@
 """Training by gradient descent on the softmax loss: ``fit``, one loss and its gradients,
 accuracy, and the checks on the data they are given."""
 
+import math
+
 import numpy as np
 
 from ..datasets import check_seed, whole_number
@@ -156,7 +158,7 @@ def _descend(model, graph, X, y, Y, epochs, lr, rng, reg, batch, callback):
             for name in params:
                 params[name] -= lr * grads[name]
         model.gradients = {name: grads[name] for name in params}
-        loss = float(np.sum(losses) / len(X))
+        loss = math.fsum(losses) / len(X)
         _check_growth(loss, history["loss"][0] if history["loss"] else loss, epoch, lr,
                       float(reg))
         history["loss"].append(loss)
