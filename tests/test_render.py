@@ -170,6 +170,39 @@ def test_small_arrays_are_drawn_as_matrices_with_their_shape():
     assert texts(svg, "out") == ["0.12", "1.00"]
 
 
+def line_and_ends(svg, label_id):
+    """(leftmost x, rightmost x) of the black line drawn in a label, and where the edge
+    coming in ends and the edge going out starts (x of the first/last path point)."""
+    root = ET.fromstring(svg)
+    by_id = {g.get("id"): g for g in root.iter(SVG + "g")}
+    xs = [float(point.split(",")[0]) for polygon in by_id[label_id].iter(SVG + "polygon")
+          if polygon.get("fill") == "black" for point in polygon.get("points").split()]
+    numbers = [re.findall(r"-?[\d.]+", next(by_id[label_id + end].iter(SVG + "path")).get("d"))
+               for end in ("_in", "_out")]
+    return min(xs), max(xs), float(numbers[0][-2]), float(numbers[1][0])
+
+
+@pytest.mark.parametrize("expression, values", [
+    ("sum(relu(W @ x + b))", dict(W=np.ones((2, 3)), x=np.ones(3), b=np.ones(2))),
+    ("sum(W @ x)", dict(W=np.ones((2, 2)), x=np.ones(2))),
+    (SIGMOID, SIGMOID_AT)])
+def test_every_edge_runs_unbroken_through_its_label(expression, values):
+    """The edge comes into a label's line at its left end and leaves at its right end,
+    with no gap: a vector's label beside a wider matrix's (x's beside W's) is narrower
+    than its column of the picture, where Graphviz ends the edges a point further out."""
+    g = bp.parse(expression)
+    g.forward(**values)
+    g.backward()
+    svg = to_svg(g)
+    for edge in g.edges:
+        label = into(g, edge.target, edge.source)
+        if label not in svg:                        # folded into a gate: no label
+            continue
+        left, right, comes_in, goes_out = line_and_ends(svg, label)
+        assert left <= comes_in + 0.01 and goes_out <= right + 0.01, (label, left, right,
+                                                                       comes_in, goes_out)
+
+
 def test_big_arrays_are_drawn_by_shape():
     g = bp.parse("sum(A * B)")
     g.forward(A=np.ones((64, 3)), B=np.full((64, 3), 2.0))

@@ -56,6 +56,8 @@ SIDE_WIDTH = 30                 # the "total" caption column of an input that fa
 MATRIX_LIMIT = 4                # arrays up to 4x4 are drawn entry by entry
 
 TABLE = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0"{}>'
+LINE_END = '<TD WIDTH="1" HEIGHT="1" BGCOLOR="black"></TD>'    # see Cells.around_line
+BESIDE_LINE = '<TD WIDTH="1" HEIGHT="1"></TD>'                  # the rest of its column
 
 # A picture in a notebook page (``picture.py``; the explorer frames its SVG the same way):
 PICTURE_MIN_SCALE = 0.6      # numbers stay >= 9.6 px; a narrower page scrolls instead
@@ -269,10 +271,16 @@ class Cells:
 
     def around_line(self, above, below, columns):
         """A table whose middle row is a line (the cell ``mid``): the edge comes in at
-        its left end and leaves at its right end (ports mid:w and mid:e)."""
-        line = (f'<TR><TD PORT="mid" COLSPAN="{columns}" HEIGHT="1" '
-                f'FIXEDSIZE="FALSE" BGCOLOR="black"></TD></TR>')
-        return f"<{TABLE.format('')}{''.join(above)}{line}{''.join(below)}</TABLE>>"
+        its left end and leaves at its right end (ports mid:w and mid:e).
+
+        The line runs on for one point past each end of ``mid``, in a column of its own:
+        on a label narrower than the widest in its column of the picture, Graphviz ends
+        the edges one point outside ``mid``, which left a gap in the line either side."""
+        line = (f'<TR>{LINE_END}<TD PORT="mid" COLSPAN="{columns}" HEIGHT="1" '
+                f'FIXEDSIZE="FALSE" BGCOLOR="black"></TD>{LINE_END}</TR>')
+        above, below = ("".join(f"<TR>{BESIDE_LINE}{row.removeprefix('<TR>')[:-len('</TR>')]}"
+                                f"{BESIDE_LINE}</TR>" for row in rows) for rows in (above, below))
+        return f"<{TABLE.format('')}{above}{line}{below}</TABLE>>"
 
     def edge_label(self, edge, show_local):
         return self._value_label("value", "grad", edge, display_shape(edge.source.value),
