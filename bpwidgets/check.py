@@ -573,6 +573,9 @@ def _failure_hint(message):
     if "backward must return" in message:
         return ("backward must return one gradient per input, in the order of forward's "
                 "parameters, as a tuple.")
+    if "which forward kept for it" in message:
+        return ("backward reads what forward kept and leaves it as it is: work the local "
+                "gradient out into a new name.")
     if "read-only" in message:
         return ("a gate leaves the arrays it is given as they are: it computes new ones, "
                 "or changes a copy.")

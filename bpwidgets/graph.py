@@ -42,6 +42,7 @@ class Node:
         self._fast = None           # the Graph that runs this node level by level, if any
         self._ran = self._sent = -1     # which of its runs this node's gate has seen
         self._marks = None              # a learner's gate: what its cache held (cache_marks)
+        self._kept = None               # ... what its forward set (see _check_cache_kept)
 
     @property
     def kind(self):
@@ -431,8 +432,10 @@ class Graph:
                     elif kind == 1:
                         value = node.gate.forward(a.value)
                     elif kind == LEARNERS:
+                        before = cache_snapshot(node.gate)
                         value = writable(node.gate.forward(
                             *[read_only(p.value) for p in node.inputs]))
+                        node._kept = keep_safe(node.gate, set_by_forward(before, node.gate))
                         node._marks = cache_marks(node.gate)
                     else:
                         value = node.gate.forward(*[p.value for p in node.inputs])
@@ -674,6 +677,7 @@ class Graph:
         else:
             _check_cache(node)
             grads = node.gate.backward(read_only(node.grad))
+            _check_cache_kept(node)
             node._marks = cache_marks(node.gate)
         step.undo = self._gradient_shapes(node, grads, step.kits_own, step.parents)
         step.trusted = step.kits_own
@@ -1005,6 +1009,71 @@ def cache_marks(gate):
     return tuple((key, id(value), tuple((k, id(v)) for k, v in value.items())
                   if isinstance(value, dict) else ())
                  for key, value in vars(gate).items())
+
+
+def cache_snapshot(gate):
+    """What a learner's gate holds, attribute by attribute, and entry by entry in a dict it
+    keeps: the objects themselves, kept alive, so that a new one cannot take an old one's
+    id and identity tells a replaced one."""
+    return {key: (value, dict(value) if isinstance(value, dict) else None)
+            for key, value in vars(gate).items()}
+
+
+def set_by_forward(before, gate):
+    """What forward set or replaced on ``gate`` (``before``: its cache_snapshot): a list of
+    (attribute, dict key or None, the object), what backward must leave alone."""
+    kept = []
+    for key, value in vars(gate).items():
+        old, old_entries = before.get(key, (None, None))
+        if key not in before or value is not old:
+            kept.append((key, None, value))
+        if isinstance(value, dict):
+            old_entries = old_entries if value is old else {}
+            kept += [(key, k, v) for k, v in value.items()
+                     if k not in old_entries or old_entries[k] is not v]
+    return kept
+
+
+def keep_safe(gate, kept):
+    """After a learner's gate ran forward: the arrays forward kept on it (``kept``, from
+    set_by_forward) become read-only views, so a backward that changes one in place
+    (``self.s *= 1 - self.s``) fails at once with a clear error instead of giving the
+    next backward (pictures and checks run it more than once) other numbers. Arrays the
+    gate held before forward (its own parameters) are left alone. Returns ``kept`` with
+    the views in it."""
+    safe = []
+    for key, entry, value in kept:
+        if isinstance(value, np.ndarray):
+            value = read_only(value)
+            if entry is None:
+                setattr(gate, key, value)
+            else:
+                getattr(gate, key)[entry] = value
+        safe.append((key, entry, value))
+    return safe
+
+
+MISSING = object()
+
+
+def _check_cache_kept(node):
+    """Refuse a learner's backward that replaced what forward kept (``self.s = self.s * (1
+    - self.s)``): it gave the right gradients once, and every later backward after the
+    same forward (a picture's, a gradient check's) would read the new ``self.s``. What
+    backward adds beside it is its own."""
+    gate = node.gate
+    for key, entry, kept in node._kept or ():
+        now = getattr(gate, key, MISSING)
+        if entry is not None:
+            now = now.get(entry, MISSING) if isinstance(now, dict) else MISSING
+        if now is not kept:
+            what = f"self.{key}" if entry is None else f"self.{key}[{entry!r}]"
+            raise RuntimeError(
+                f"{type(gate).__name__}.backward replaced {what}, which forward kept for "
+                f"it: backward may run more than once after one forward (pictures and "
+                f"gradient checks run it again), and the next run would read the new "
+                f"{what}. Leave what forward kept as it is, and give backward's numbers "
+                f"names of their own (e.g. local = ...)")
 
 
 def _check_cache(node):

@@ -6,6 +6,7 @@ must pass a right gate and fail a wrong one with a verdict naming the input.
 """
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -258,6 +259,88 @@ def test_a_gate_may_hand_back_what_it_was_given_and_the_user_gets_ordinary_array
     out = inner.forward(x=np.array([1.0, -2.0]))
     out += 1.0
     np.testing.assert_array_equal(inner.backward(np.ones(2))["x"], [1.0, 1.0])
+
+
+class ReusedCacheSigmoid(bp.Gate):
+    """Lesson 05's slip: backward turns the cached s into the local gradient, in place or
+    by rebinding. The first backward after forward is right; every later one is not."""
+    how = "rebind"
+
+    def __init__(self):
+        self.cache = {}
+
+    def forward(self, x):
+        self.s = 1.0 / (1.0 + np.exp(-x))
+        self.cache["s"] = self.s
+        return self.s
+
+    def backward(self, upstream):
+        if self.how == "rebind":
+            self.s = self.s * (1.0 - self.s)
+        elif self.how == "in place":
+            self.s *= 1.0 - self.s
+        elif self.how == "dict entry":
+            self.cache["s"] = self.cache["s"] * (1.0 - self.cache["s"])
+            return (self.cache["s"] * upstream,)
+        else:                                  # right: backward's numbers in names of its own
+            self.local = self.s * (1.0 - self.s)
+            self.cache["local"] = self.local
+        return ((self.s if self.how != "right" else self.local) * upstream,)
+
+
+@pytest.mark.parametrize("how, said", [
+    ("rebind", r"ReusedCacheSigmoid\.backward replaced self\.s, which forward kept"),
+    ("in place", r"read-only.*backward must not change upstream, or the inputs forward kept"),
+    ("dict entry", r"replaced self\.cache\['s'\], which forward kept")])
+def test_a_backward_that_changes_what_forward_kept_fails_instead_of_passing(how, said):
+    """It used to PASS: the gradient check compared the first backward after a forward,
+    and the picture then showed the second one, w0 -0.16 for the lecture's -0.20."""
+    gate = type("Slip", (ReusedCacheSigmoid,), {"how": how})
+    gate.__name__ = "ReusedCacheSigmoid"
+    for x in (0.5, np.array([0.5, -1.0])):
+        if how == "in place" and np.ndim(x) == 0:
+            continue                           # a float cannot change in place
+        check = bp.gradcheck(gate(), x)
+        assert not check.ok and re.search(said, check.verdict), check.verdict
+        if how != "in place":
+            assert "hint: backward reads what forward kept and leaves it as it is" \
+                in check.verdict
+    x = bp.inputs("x")
+    g = bp.Graph(bp.sum(gate()(x)))
+    g.forward(x=np.array([0.5, -1.0]))
+    with pytest.raises((RuntimeError, ValueError), match=said):
+        g.backward()
+
+
+def test_what_backward_adds_beside_forwards_cache_is_its_own_and_parameters_stay_writable():
+    gate = type("Right", (ReusedCacheSigmoid,), {"how": "right"})
+    x0 = np.array([0.5, -1.0])
+    check = bp.gradcheck(gate(), x0)
+    assert check.ok, check.verdict
+    s = 1 / (1 + np.exp(-x0))
+    x = bp.inputs("x")
+    g = bp.Graph(bp.sum(gate()(x)))
+    for _ in range(2):                         # backward twice after one forward: the same
+        g.forward(x=x0)
+        np.testing.assert_allclose(g.backward()["x"], s * (1 - s), rtol=1e-12)
+        np.testing.assert_allclose(g.backward()["x"], s * (1 - s), rtol=1e-12)
+
+    class Scale(bp.Gate):                      # a parameter the learner keeps on the gate
+        def __init__(self, w):
+            self.w = w
+
+        def forward(self, x):
+            self.x = x
+            return self.w * x
+
+        def backward(self, upstream):
+            return (self.w * upstream,)
+    w = np.array([1.0, 2.0])
+    g = bp.Graph(bp.sum(Scale(w)(x)))
+    g.forward(x=x0)
+    g.backward()
+    w -= 0.5                                   # the learner's own array: still theirs to step
+    assert g.forward(x=x0) == pytest.approx(float(np.sum((w) * x0)))
 
 
 class SquaredErrorGate(bp.Gate):
