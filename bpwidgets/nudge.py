@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .parse import as_graph
+
 AGREE = 1e-9        # relative gap below which the two sides count as equal (round-off)
 ROUND_OFF = 1e-8    # an h below this fraction of x moves f by few of a float's 16 digits
 
@@ -81,7 +83,9 @@ def nudge(graph, name, h, entry=None, **inputs):
     graph's last forward. The graph is left at the starting point, gradients included.
 
     An h too small to move the input, or f, in floating point (x + h == x) is refused:
-    the nudge would show round-off, a 100% gap, not the gradient."""
+    the nudge would show round-off, a 100% gap, not the gradient. ``graph`` may be an
+    expression string."""
+    graph = as_graph(graph, "nudge")
     if name not in graph.inputs:
         raise ValueError(f"nudge: {name!r} is not an input of the graph (its inputs are "
                          f"{', '.join(graph.inputs) or 'none'})")

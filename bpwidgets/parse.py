@@ -60,6 +60,17 @@ REFUSED = {
 }
 
 
+def as_graph(graph, who):
+    """``graph`` itself if it is a Graph, parsed if it is an expression string (as
+    ``bp.explore`` takes one); else a TypeError that says what ``who`` takes."""
+    if isinstance(graph, str):
+        return parse(graph)
+    if not isinstance(graph, Graph):
+        raise TypeError(f"{who} needs a bp.Graph or an expression string, got "
+                        f"{type(graph).__name__}")
+    return graph
+
+
 def parse(expression):
     """Read ``expression`` into a Graph; inputs are the names it uses.
 

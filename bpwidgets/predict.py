@@ -2,7 +2,10 @@
 
 A guess is judged at the precision the student typed, the way a teacher marks it: for a
 true gradient of 0.04518, "0.05", "0.045" and "0.0452" are all right, "0.0474" is not,
-and a long number computed in Python (0.045176659730912) must agree to 1e-6. A verdict
+and a long number computed in Python (0.045176659730912) must agree to 1e-6. An exercise
+that asks for so many places says so (``decimals=3``): every guess is then judged to
+three places, the float 0.2 as 0.200 (Python drops the zeros a student typed) and a
+number computed from rounded ones (0.1049913...) as what it rounds to. A verdict
 never states the answer it has not accepted: hints point at the method, not the number.
 
     >>> check_prediction(parse("(x + y) * z"), "x", -4, x=-2, y=5, z=-4)
@@ -17,7 +20,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .labels import gate_symbol, node_text
+from .labels import check_decimals, gate_symbol, node_text
+from .parse import as_graph
 
 LONG = 7            # a guess with this many significant digits or more was computed, not typed
 RELATIVE = 1e-6     # ... and must then agree to this relative tolerance
@@ -56,16 +60,20 @@ class Typed:
     text: str
     decimals: int       # places after the point (negative for 1e3-style numbers)
     digits: int         # significant digits
+    required: int = None    # the places the exercise asks for (check_prediction's decimals)
 
     @property
     def half_unit(self):
         """Half a unit of the last written digit: '0.045' means 0.0445 .. 0.0455. A whole
-        number written without a point ('2', '-4') means exactly that number."""
+        number written without a point ('2', '-4') means exactly that number. With places
+        required, half a unit of the last of them."""
+        if self.required is not None:
+            return 0.5 * 10.0 ** -self.required
         return 0.0 if self.whole else 0.5 * 10.0 ** -self.decimals
 
     @property
     def whole(self):
-        return "." not in self.text and "e" not in self.text.lower()
+        return self.required is None and "." not in self.text and "e" not in self.text.lower()
 
 
 def typed(guess, what="the guess"):
@@ -105,6 +113,8 @@ def typed(guess, what="the guess"):
 def agrees(guess, actual):
     """Is ``actual`` what the student meant by ``guess`` (a Typed), at its precision?"""
     gap = abs(guess.value - actual)
+    if guess.required is not None:                  # to the places the exercise asks for
+        return gap <= guess.half_unit * (1 + SLACK) + 1e-300
     if guess.digits >= LONG:
         return gap <= RELATIVE * max(abs(actual), abs(guess.value)) + 1e-300
     if guess.whole:                                  # '2' means 2, not 1.5 .. 2.5
@@ -120,7 +130,8 @@ for d/dx): '0.00' says it as well as '0' does."""
 def too_coarse(guess, actual):
     """Written with fewer decimals than the answer's first significant digit needs: '0'
     or '0.1' cannot say 0.0452 (the right digits would not even show)."""
-    if abs(actual) < ROUND_OFF or guess.digits >= LONG or guess.whole:
+    if abs(actual) < ROUND_OFF or guess.digits >= LONG or guess.whole or \
+            guess.required is not None:
         return False
     return guess.decimals < -math.floor(math.log10(abs(actual)))
 
@@ -134,7 +145,7 @@ def shown(actual, guess=None):
 
 # ---- check a gradient ----------------------------------------------------------------------
 
-def check_prediction(graph, name, guess, upstream=None, **inputs):
+def check_prediction(graph, name, guess, upstream=None, decimals=None, **inputs):
     """Is ``guess`` the gradient of the output with respect to ``name``?
 
     ``name`` is an input name, a node id ('n4'), or a node of the graph itself
@@ -143,11 +154,15 @@ def check_prediction(graph, name, guess, upstream=None, **inputs):
     and backward at them first (``upstream`` is handed to backward, for an array output);
     otherwise it uses the last backward. ``guess`` may be a number, its text ('0.0450'),
     a list or an array (each entry judged at its own written precision), or None (not
-    written yet). Returns a ``Prediction``: RIGHT, or NOT YET with a hint.
+    written yet). ``decimals``: the places the exercise asks for, if it does; every guess
+    is then judged to that many (0.2 as 0.200). ``graph`` may be an expression string.
+    Returns a ``Prediction``: RIGHT, or NOT YET with a hint.
 
     >>> check_prediction(parse("(x + y) * z"), "z", "3.0", x=-2, y=5, z=-4)
     RIGHT: you predicted df/dz = 3.0; the graph gives 3.
     """
+    graph = as_graph(graph, "check_prediction")
+    required = None if decimals is None else check_decimals(decimals)
     if inputs:
         _remember(graph)
     _run(graph, upstream, inputs, "check_prediction")
@@ -157,8 +172,8 @@ def check_prediction(graph, name, guess, upstream=None, **inputs):
     if guess is None:
         return Prediction(False, f"NOT YET: {NOT_WRITTEN}", name, guess, actual)
     if np.ndim(actual) == 0 and np.ndim(guess) == 0:
-        return _judge_number(name, guess, float(actual), node, said, graph)
-    return _judge_array(name, guess, np.asarray(actual, dtype=float), node, said)
+        return _judge_number(name, guess, float(actual), node, said, graph, required)
+    return _judge_array(name, guess, np.asarray(actual, dtype=float), node, said, required)
 
 
 EARLIER = weakref.WeakKeyDictionary()
@@ -178,8 +193,8 @@ def _remember(graph):
     EARLIER[graph] = (points + [(values, [float(node.grad) for node in graph.nodes])])[-KEPT:]
 
 
-def _judge_number(name, guess, actual, node, said, graph=None):
-    typed_guess = typed(guess)
+def _judge_number(name, guess, actual, node, said, graph=None, required=None):
+    typed_guess = replace(typed(guess), required=required)
     said = f"{said} = {typed_guess.text}"
     if agrees(typed_guess, actual):
         return Prediction(True, f"RIGHT: {said}; the graph gives {shown(actual, typed_guess)}.",
@@ -189,7 +204,7 @@ def _judge_number(name, guess, actual, node, said, graph=None):
                       name, guess, actual, hint)
 
 
-def _judge_array(name, guess, actual, node, said):
+def _judge_array(name, guess, actual, node, said, required=None):
     uneven = _uneven_rows(guess)
     if uneven:
         hint = f"{uneven}: write every row in full, one entry per column."
@@ -203,7 +218,8 @@ def _judge_array(name, guess, actual, node, said):
                                  f"which cannot be it. Hint: {hint}", name, guess, actual, hint)
     wrong = []
     for index in np.ndindex(actual.shape):
-        entry = typed(entries[index], f"entry {list(index)} of the guess")
+        entry = replace(typed(entries[index], f"entry {list(index)} of the guess"),
+                        required=required)
         if not agrees(entry, float(actual[index])):
             wrong.append(index)
     if not wrong:
@@ -288,6 +304,9 @@ def _hint(guess, actual, node, graph=None):
         return "the gradient is not zero here: some of the output flows back to it."
     if too_coarse(guess, actual) and abs(guess.value - actual) <= guess.half_unit:
         return f"{guess.text} is too coarse to judge: write more digits."
+    if guess.required is not None and abs(guess.value - actual) <= 3 * guess.half_unit:
+        return (f"close, but not to {guess.required} places: carry more digits through "
+                "your computation (rounded numbers add up).")
     if guess.digits < LONG and guess.decimals > 0 and \
             abs(guess.value - actual) <= 3 * guess.half_unit:
         return ("close, but not to the last digit you wrote: carry more digits through "
@@ -352,8 +371,9 @@ def check_shape(graph, name, guess, **inputs):
     """Is ``guess`` (a tuple such as (5, 10)) the shape of d output / d ``name``?
 
     ``name`` is taken as by ``check_prediction``. With ``inputs`` the graph runs forward
-    first (the shapes come from the values).
+    first (the shapes come from the values). ``graph`` may be an expression string.
     """
+    graph = as_graph(graph, "check_shape")
     if inputs:
         graph.forward(**inputs)
     elif not graph.forward_done:

@@ -296,3 +296,42 @@ def test_a_matrix_typed_with_an_entry_missing_says_which_row():
                             "full, one entry per column.")
     assert bp.check_prediction(g, "W", [[4, 4, 4], [4, 4, 4]]).ok
     assert "shape (2, 2)" in bp.check_prediction(g, "W", [[4, 4], [4, 4]]).hint
+
+
+def test_an_exercise_that_asks_for_three_places_judges_every_guess_to_three():
+    """Lesson 02 asks for df/dx0 to three decimals at w2 = -2 (0.20999). Python writes the
+    0.20 a student typed as 0.2, which was judged to one place, so it was RIGHT; and
+    (1 - 0.8808) * 0.8808, worked out from the rounded sigma the lesson prints, was held
+    to 1e-6 and got NOT YET with a hint that blamed the method."""
+    g = bp.parse(SIGMOID)
+    point = dict(LECTURE, w2=-2)
+    s = 1 / (1 + math.exp(-2))
+    assert bp.check_prediction(g, "x0", 0.20, **point).ok             # the old slip
+    for guess, right in ((0.20, False), (0.200, False), ("0.2", False), (0.22, False),
+                         (0.21, True), ("0.210", True), (2 * (1 - 0.8808) * 0.8808, True),
+                         (round(2 * (1 - s) * s, 3), True), (2 * (1 - s) * s, True)):
+        said = bp.check_prediction(g, "x0", guess, decimals=3, **point)
+        assert said.ok is right and said.text.startswith("RIGHT" if right else "NOT YET"), \
+            (guess, said)
+        assert right or "0.21" not in said.text                     # no answer given away
+    computed = (1 - 0.8808) * 0.8808                                 # df/dw2 = 0.104994
+    assert not bp.check_prediction(g, "w2", computed, **point).ok     # held to 1e-6 ...
+    assert bp.check_prediction(g, "w2", computed, decimals=3, **point).ok   # ... or 3 places
+    close = bp.check_prediction(g, "w2", 0.106, decimals=3, **point)
+    assert not close.ok and "close, but not to 3 places" in close.hint
+    square = bp.parse("sum(W * W)")                                  # 2W = [[0.28, 4.08]]
+    grid = bp.check_prediction(square, "W", [[0.3, 4.0]], decimals=1, W=[[0.14, 2.04]])
+    assert not grid.ok and "1 of 2 entries" in grid.text and "[0, 1]" in grid.text
+    assert bp.check_prediction(square, "W", [[0.28, 4.1]], decimals=1, W=[[0.14, 2.04]]).ok
+    with pytest.raises(ValueError, match="decimals must be a whole number from 0 to 6"):
+        bp.check_prediction(g, "x0", 0.21, decimals=9, **point)
+
+
+def test_the_checks_take_an_expression_string_as_explore_does():
+    assert bp.check_prediction("(x + y) * z", "x", 2, x=-2, y=5, z=2).ok
+    assert bp.check_shape("W @ x", "W", (2, 3), W=np.ones((2, 3)), x=np.ones(3)).ok
+    assert bp.nudge("x * x", "x", 0.1, x=3).predicted == pytest.approx(0.6)
+    for check in (bp.check_prediction, bp.check_shape, bp.nudge):
+        with pytest.raises(TypeError, match=r"needs a bp\.Graph or an expression string, "
+                                            r"got int"):
+            check(3, "x", 2)

@@ -31,7 +31,7 @@ from ..collapse import clone_graph, collapse, find_sigmoids
 from ..datasets import check_seed
 from ..graph import Graph, is_number
 from ..nudge import nudge
-from ..parse import parse
+from ..parse import as_graph, parse
 from ..render import SvgTemplate
 from ..render import dot
 from ..render.limits import GraphTooBig
@@ -103,11 +103,7 @@ class Explorer(anywidget.AnyWidget, Guarded):
 
     def __init__(self, graph, seed=0, decimals=2, **inputs):
         decimals = labels.check_decimals(decimals)
-        if isinstance(graph, str):
-            graph = parse(graph)
-        if not isinstance(graph, Graph):
-            raise TypeError(f"explore needs a bp.Graph or an expression string, "
-                            f"got {type(graph).__name__}")
+        graph = as_graph(graph, "explore")
         unknown = [name for name in inputs if name not in graph.inputs]
         if unknown:
             raise ValueError(f"explore got {unknown[0]!r}, which is not an input of the "
