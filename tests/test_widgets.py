@@ -548,3 +548,15 @@ def test_few_places_keep_two_in_the_captions():
     assert w.caption == ("Step 1 of 8: 1/x: local -1/1.37^2 = -0.53 × upstream 1.00 = -0.53")
     w.go(0)
     assert "df/df = 1.00." in w.caption
+
+
+def test_an_array_output_says_its_gradients_are_those_of_the_sum_of_its_entries():
+    """w=[-5, 5, -1] (a list where lesson 03 writes a range tuple) makes the output an
+    array; its gradients are d sum(output) / d input, and the table now says so."""
+    g = bp.parse("2 * (x*y + max(z, w))")
+    w = bp.explore(g, x=3, y=-4, z=2, w=[-5, 5, -1])
+    assert "output shape (3,): the gradients below are of the sum of its entries" in w.table
+    truth = bp.parse("sum(2 * (x*y + max(z, w)))")
+    truth.forward(x=3, y=-4, z=2, w=np.array([-5.0, 5.0, -1.0]))
+    assert truth.backward()["x"] == -24.0 and "-24.00" in w.table
+    assert "sum of its entries" not in bp.explore(g, x=3, y=-4, z=2, w=(-5, 5, -1)).table

@@ -57,7 +57,9 @@ def explore(graph, seed=0, decimals=2, **inputs):
     "resample" button of big array inputs. ``decimals`` (0 to 6): the places of the
     numbers in the picture and the table (as ``bp.draw``'s) and in the step captions
     (which keep at least two). The explorer runs its own copy of the graph
-    (``w.graph``): moving a slider leaves ``graph`` as it was.
+    (``w.graph``): moving a slider leaves ``graph`` as it was. An array output has no one
+    gradient: the explorer sends back 1 for each of its entries, so it shows the
+    gradients of their sum, and says so.
     """
     return Explorer(graph, seed=seed, decimals=decimals, **inputs)
 
@@ -519,9 +521,15 @@ def _table(graph, visited, decimals=2):
                     f"<td style='padding:0 6px;color:#1a8a3a'>{_numbers(node.value, decimals)}</td>"
                     f"<td style='padding:0 6px'>"
                     f"{_numbers(node.grad, decimals, coloured=True) if known else '?'}</td></tr>")
+    out = graph.output.value
+    # an array output has no one gradient: the explorer sends back 1 for every entry
+    # (see Explorer._run), so the gradients are those of the sum of the output's entries
+    of_sum = ("" if np.ndim(out) == 0 else
+              f"<div style='margin-bottom:4px;color:#777777'>output shape {np.shape(out)}: "
+              "the gradients below are of the sum of its entries (upstream 1 for each)</div>")
     return ("<div style='font-family:monospace;font-size:13px;padding:4px 8px'>"
-            f"<div style='margin-bottom:4px'>output <b>{_numbers(graph.output.value, decimals)}</b></div>"
-            "<table><tr><th style='text-align:left;padding:0 6px'>input</th>"
+            f"<div style='margin-bottom:4px'>output <b>{_numbers(out, decimals)}</b></div>"
+            f"{of_sum}<table><tr><th style='text-align:left;padding:0 6px'>input</th>"
             "<th style='text-align:left;padding:0 6px'>value</th>"
             "<th style='text-align:left;padding:0 6px'>gradient</th></tr>"
             + "".join(rows) + "</table></div>")
