@@ -80,7 +80,7 @@ def parse(expression):
     """
     if not isinstance(expression, str):
         raise TypeError(f"parse() needs a string, got {type(expression).__name__}")
-    expression = expression.strip()
+    expression = expression.strip().translate(AS_PYTHON)
     tree = _read(expression)
     names = {}       # one input node per name, shared by every use
     built = {}       # ast node -> graph node
@@ -122,12 +122,35 @@ def _read(expression):
             raise ParseError(f"{word[0]!r} is a Python keyword, so it cannot be an input "
                              f"name: choose another, such as {word[0]}_", expression,
                              word[1]) from None
-        raise ParseError(f"not a valid expression: {error.msg}",
+        hint = MISSING_TIMES if _missing_times(expression, column, error.msg) else ""
+        raise ParseError(f"not a valid expression: {error.msg}{hint}",
                          expression, column) from None
     except (RecursionError, MemoryError):
         raise ParseError("the expression is nested too deeply to read") from None
     finally:
         sys.setrecursionlimit(old_limit)
+
+
+AS_PYTHON = str.maketrans({"\u2212": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*",
+                           "\u2217": "*", "\u00f7": "/"})
+"""The signs of slides and lecture notes (− × · ⋅ ∗ ÷) as Python writes them: pasted
+'max(x, y) · z' reads as max(x, y) * z (and 'x·y' as x * y, not one name)."""
+
+MISSING_TIMES = (" (is a * missing? The kit multiplies only where * says so: 2 * x, "
+                 "(x + y) * z)")
+
+def _missing_times(expression, column, message):
+    """Does the error look like a product written without its *: '2x', or two operands
+    side by side ('(x + y) z', 'x y')?"""
+    if message == "invalid decimal literal":
+        return True
+    if not message.startswith("invalid syntax") or column is None or \
+            column >= len(expression):
+        return False
+    before = expression[:column].rstrip()
+    here = expression[column]
+    return bool(before) and (before[-1].isalnum() or before[-1] in "_)") and \
+        (here.isalnum() or here in "_(")
 
 
 NAME = re.compile(r"[^\W\d]\w*")
@@ -159,7 +182,9 @@ def _children(item, expression):
             _exponent(item.right, expression)   # checked now, read in _build
             return [item.left]
         if type(item.op) not in BINARY:
-            _refuse(f"the operator {_op_text(item.op)}", item, expression)
+            hint = "write ** for a power: x ** 2" if isinstance(item.op, ast.BitXor) else None
+            _refuse(f"the operator {_op_text(item.op)}", item, expression, hint,
+                    column=_operator_column(item, expression))
         return [item.left, item.right]
     if isinstance(item, ast.UnaryOp):
         if not isinstance(item.op, (ast.USub, ast.UAdd)):
@@ -167,6 +192,10 @@ def _children(item, expression):
         return [item.operand]
     if isinstance(item, ast.Call):
         name = item.func.id if isinstance(item.func, ast.Name) else None
+        if name is None:                          # 3 (x + y), (x + y)(z): a * left out
+            raise ParseError("a bracket right after a number or a bracket is not a product "
+                             "here: write * between them, as in 3 * (x + y)", expression,
+                             _operator_column(item, expression, after=item.func))
         if not ops.is_function(name):
             what = f"the function {name}()" if name else "calling this"
             _refuse(what, item, expression,
@@ -242,11 +271,26 @@ def _exponent(item, expression):
                      expression, _column(expression, item))
 
 
-def _refuse(what, item, expression, hint=None):
+def _refuse(what, item, expression, hint=None, column=None):
     message = f"{what} is not allowed in an expression"
     if hint:
         message += f" ({hint})"
-    raise ParseError(message, expression, _column(expression, item))
+    raise ParseError(message, expression,
+                     _column(expression, item) if column is None else column)
+
+
+def _operator_column(item, expression, after=None):
+    """Where the operator of a binary expression is (or the bracket after ``after``): the
+    first character that is not a space or a closing bracket after its left side, for the
+    caret to point at it rather than at the start of the left side."""
+    left = item.left if after is None else after
+    end = getattr(left, "end_col_offset", None)
+    if end is None or getattr(left, "end_lineno", 1) != 1 or "\n" in expression:
+        return _column(expression, item)
+    line = expression.encode("utf-8")[end:].decode("utf-8", errors="ignore")
+    start = len(expression.encode("utf-8")[:end].decode("utf-8", errors="ignore"))
+    skipped = len(line) - len(line.lstrip(" )"))
+    return start + skipped
 
 
 def _op_text(op):

@@ -124,7 +124,7 @@ REFUSALS = [
     ("x + foo(y)", r"the function foo\(\)", 5),
     ("__import__('os')", r"the function __import__\(\)", 1),
     ("__import__('os').system('ls')", r"attribute access|__import__", None),
-    ("exp(x)(y)", r"calling this", 1),
+    ("exp(x)(y)", r"a bracket right after a number or a bracket is not a product", 7),
     ("x[0]", r"indexing", 1),
     ("x[1:2]", r"indexing", 1),
     ("lambda: x", r"a lambda", 1),
@@ -145,8 +145,8 @@ REFUSALS = [
     ("x and y", r"and/or", 1),
     ("not x", r"the operator not", 1),
     ("~x", r"the operator ~", 1),
-    ("x % y", r"the operator %", 1),
-    ("x // y", r"the operator //", 1),
+    ("x % y", r"the operator %", 3),          # the caret at the operator
+    ("x // y", r"the operator //", 3),
     ("x if y else z", r"an if-expression", 1),
     ("[x, y]", r"a list", 1),
     ("(x, y)", r"a tuple", 1),
@@ -300,3 +300,40 @@ def test_a_python_keyword_used_as_a_name_is_named(text, word, column):
     assert str(info.value).startswith(f"{word!r} is a Python keyword, so it cannot be an "
                                       "input name")
     assert info.value.column == column
+
+
+@pytest.mark.parametrize("text, said, column", [
+    ("3 (x*y + max(z, w))", "write * between them, as in 3 * (x + y)", 3),
+    ("2(x+y)", "write * between them", 2),
+    ("(x+y)(z)", "write * between them", 6),
+    ("(x + y) z", "is a * missing?", 9),
+    ("x*y + 2x", "is a * missing?", 7),
+    ("x y", "is a * missing?", 3),
+    ("x^2", "write ** for a power: x ** 2", 2),
+    ("(x + y) ^ 2", "write ** for a power", 9)])
+def test_the_lessons_handwriting_is_told_how_to_write_it(text, said, column):
+    """Lessons 01 and 03 write 2 (x y + max(z, w)) and x^2 in their text, as the lecture
+    does; typed as they are, the messages said 'calling this is not allowed' (at column
+    1), 'invalid syntax' or '^ is not allowed' (at x), and not what to write."""
+    with pytest.raises(bp.ParseError) as error:
+        bp.parse(text)
+    assert said in str(error.value) and f"(column {column})" in str(error.value)
+
+
+def test_an_error_that_is_no_missing_product_gets_no_such_hint():
+    for text in ("x +", "x +* y", "(x + y"):
+        with pytest.raises(bp.ParseError) as error:
+            bp.parse(text)
+        assert "is a * missing" not in str(error.value), text
+
+
+@pytest.mark.parametrize("text, reads", [
+    ("max(x, y) · z", "max(x, y) * z"), ("x·y", "x*y"), ("x × y", "x * y"),
+    ("x − y", "x - y"), ("x ÷ y", "x / y"), ("w0⋅x0 + w1⋅x1", "w0*x0 + w1*x1")])
+def test_the_signs_of_slides_read_as_python_writes_them(text, reads):
+    """Pasted from slides: · × − ÷ were refused as invalid characters, and x·y was read
+    as one input named 'x·y' (Python lets · into a name), unknown input 'y' later."""
+    g = bp.parse(text)
+    assert g.expression == reads
+    assert bp.parse(reads).forward(**{n: 2.0 + k for k, n in enumerate(g.inputs)}) == \
+        g.forward(**{n: 2.0 + k for k, n in enumerate(g.inputs)})
