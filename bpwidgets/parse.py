@@ -192,14 +192,16 @@ def _children(item, expression):
         return [item.operand]
     if isinstance(item, ast.Call):
         name = item.func.id if isinstance(item.func, ast.Name) else None
-        if name is None:                          # 3 (x + y), (x + y)(z): a * left out
+        if isinstance(item.func, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Call)):
+            # 3 (x + y), (x + y)(z), exp(x)(y): a number or a bracket, then a bracket
             raise ParseError("a bracket right after a number or a bracket is not a product "
                              "here: write * between them, as in 3 * (x + y)", expression,
                              _operator_column(item, expression, after=item.func))
         if not ops.is_function(name):
             what = f"the function {name}()" if name else "calling this"
             _refuse(what, item, expression,
-                    hint=f"known functions: {', '.join(ops.functions())}")
+                    hint=f"known functions: {', '.join(ops.functions())}"
+                    + (f"; to multiply, write {name} * (...)" if name else ""))
         if item.keywords:
             _refuse("a keyword argument", item.keywords[0], expression)
         arity = ops.OPS[name].arity

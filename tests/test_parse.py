@@ -320,6 +320,14 @@ def test_the_lessons_handwriting_is_told_how_to_write_it(text, said, column):
     assert said in str(error.value) and f"(column {column})" in str(error.value)
 
 
+def test_a_name_before_a_bracket_is_told_how_to_multiply_and_calls_stay_refused():
+    with pytest.raises(bp.ParseError, match=r"the function w\(\) is not allowed.*to multiply, "
+                                            r"write w \* \(\.\.\.\)"):
+        bp.parse("w(x + y)")
+    with pytest.raises(bp.ParseError, match=r"calling this is not allowed"):
+        bp.parse("os.system('true')")                   # not taken for a product
+
+
 def test_an_error_that_is_no_missing_product_gets_no_such_hint():
     for text in ("x +", "x +* y", "(x + y"):
         with pytest.raises(bp.ParseError) as error:
