@@ -573,6 +573,9 @@ def _failure_hint(message):
     if "backward must return" in message:
         return ("backward must return one gradient per input, in the order of forward's "
                 "parameters, as a tuple.")
+    if "only 0-dimensional arrays" in message or "only length-1 arrays" in message:
+        return ("math.exp, math.log and float() take one number; on an array, use numpy's "
+                "np.exp, np.log, np.maximum.")
     if "which forward kept for it" in message:
         return ("backward reads what forward kept and leaves it as it is: work the local "
                 "gradient out into a new name.")

@@ -578,3 +578,19 @@ def test_a_gate_tried_by_hand_after_the_graphs_forward_stops_backward():
     g.forward(x=2.0, y=3.0, z=1.0)
     assert g.backward() == {"x": 3.0, "y": 2.0, "z": 6.0}
     assert bp.gradcheck(g, x=2.0, y=3.0, z=1.0).ok
+
+
+def test_a_gate_written_with_math_exp_is_pointed_at_numpy_on_arrays():
+    """Lesson 05's sigmoid with math.exp passes on a number, and on an array failed with
+    numpy's 'only 0-dimensional arrays can be converted' and 'read the error above'."""
+    class MathSigmoid(bp.Gate):
+        def forward(self, x):
+            self.s = 1 / (1 + math.exp(-x))
+            return self.s
+
+        def backward(self, upstream):
+            return (self.s * (1 - self.s) * upstream,)
+    assert bp.gradcheck(MathSigmoid(), 0.5).ok
+    check = bp.gradcheck(MathSigmoid(), np.array([0.5, 1.0]))
+    assert not check.ok and "hint: math.exp, math.log and float() take one number" \
+        in check.verdict and "np.exp" in check.verdict

@@ -735,3 +735,30 @@ def test_real_array_takes_an_object_array_of_numbers_and_names_the_rest():
                        (np.array([None, 1.0], dtype=object), "ndarray of dtype object")]:
         with pytest.raises(TypeError, match=rf"^X must be an array of numbers, got {got}$"):
             nn.real_array(value, "X")
+
+
+@pytest.mark.parametrize("sizes, guess, hint", [
+    ([3, 4, 1], dict(parameters=42), "The output layer stays linear"),      # every layer doubled
+    ([3, 4, 1], dict(parameters=33), "Each linear piece of a maxout neuron has its own bias"),
+    ([3, 4, 1], dict(parameters=32), "The output layer's weights and biases are learnable"),
+    ([3, 4, 4, 1], dict(weights=64), "The output layer stays linear"),
+    ([3, 4, 4, 1], dict(biases=18), "The output layer stays linear")])
+def test_maxout_counts_name_the_slips_that_give_them(sizes, guess, hint):
+    """By hand: [3, 4, 1] maxout has 2 (3*4 + 4) + (4*1 + 1) = 37 parameters; doubling the
+    output layer too gives 42, doubling the weights only 33, leaving the output layer out
+    32. [3, 4, 4, 1]: 2 (12 + 16) + 4 = 60 weights (64 doubled), 2 * 8 + 1 = 17 biases (18)."""
+    said = bp.nn.check_counts(sizes, "maxout", **guess)
+    assert not said.ok and hint in str(said), str(said)
+    right = {"parameters": 37} if sizes == [3, 4, 1] else {"weights": 60, "biases": 17}
+    assert bp.nn.check_counts(sizes, "maxout", **right).ok
+    assert str(list(right.values())[0]) not in str(said).split("NOT YET")[-1]   # no answer
+
+
+def test_the_model_given_after_the_data_is_named_not_an_attribute_error():
+    X, y = bp.datasets.spiral(n_per_class=10, seed=0)
+    model = bp.nn.MLP([2, 5, 3])
+    with pytest.raises(TypeError, match=r"accuracy\(model, X, y\) needs a bp\.nn\.MLP first, "
+                                        r"got ndarray: the model comes first"):
+        bp.nn.accuracy(X, y, model)
+    with pytest.raises(TypeError, match=r"training needs a bp\.nn\.MLP first"):
+        bp.nn.fit(X, y, model)

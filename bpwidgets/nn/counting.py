@@ -87,6 +87,9 @@ def _count_hint(name, guess, sizes, activation, guesses, answers):
     pieces = ACTIVATIONS[activation].pieces
     hidden, pairs = sizes[1:-1], list(zip(sizes, sizes[1:]))
     maxout = pieces > 1 and hidden
+    linear_output = ("The output layer stays linear: its neurons have one set of weights and "
+                     "one bias each; only the maxout hidden neurons have two.")
+    last_in, last_out = pairs[-1]
     slips = {
         "neurons": [
             (sum(sizes), "The input layer is not counted: its units hold the data and "
@@ -103,6 +106,7 @@ def _count_hint(name, guess, sizes, activation, guesses, answers):
             (maxout and sum(m * n for m, n in pairs),
              "A maxout hidden neuron computes two linear pieces, each with its own "
              "weights."),
+            (maxout and 2 * sum(m * n for m, n in pairs), linear_output),
             (sum(m + n for m, n in pairs), "Between two layers every unit connects to "
                                            "every neuron of the next: multiply the widths."),
             (int(np.prod(sizes)), "Weights connect neighbouring layers only: count each "
@@ -112,6 +116,7 @@ def _count_hint(name, guess, sizes, activation, guesses, answers):
             (sum(sizes), "Inputs have no bias: only neurons do."),
             (maxout and answers["neurons"], "Each linear piece has its own bias: a maxout "
                                             "hidden neuron has two."),
+            (maxout and 2 * answers["neurons"], linear_output),
             (sum(hidden), "The output neurons have biases too."),
             (len(pairs), "Each neuron has its own bias, not one per layer."),
         ],
@@ -121,6 +126,12 @@ def _count_hint(name, guess, sizes, activation, guesses, answers):
             (maxout and sum(m * n + n for m, n in pairs),
              "A maxout hidden neuron computes two linear pieces, each with its own "
              "weights and bias."),
+            (maxout and 2 * sum(m * n + n for m, n in pairs), linear_output),
+            (maxout and answers["weights"] + answers["neurons"],
+             "Each linear piece of a maxout neuron has its own bias too, as it has its own "
+             "weights."),
+            (answers["parameters"] - last_in * last_out - last_out,
+             "The output layer's weights and biases are learnable parameters too."),
         ],
     }[name]
     for slip, hint in slips:

@@ -198,8 +198,7 @@ def loss_and_gradients(model, X, y, reg=0.0):
 
 def _training_data(model, X, y):
     """Checked X, labels y and their one-hot rows Y for training ``model``."""
-    if not isinstance(model, MLP):
-        raise TypeError(f"expected an MLP to train, got {type(model).__name__}")
+    _check_model(model, "training")
     n_classes = model.sizes[-1]
     if n_classes < 2:
         raise ValueError("training uses a softmax over the output scores, so the last layer "
@@ -207,6 +206,13 @@ def _training_data(model, X, y):
     X = check_rows(model.check_X(X), "training")
     y = check_labels(y, len(X), n_classes)
     return X, y, one_hot(y, n_classes)
+
+
+def _check_model(model, what):
+    if not isinstance(model, MLP):
+        raise TypeError(f"{what} needs a bp.nn.MLP first, got {type(model).__name__}"
+                        + (": the model comes first, then X and y" if isinstance(
+                            model, (np.ndarray, list)) else ""))
 
 
 def check_rows(X, what):
@@ -219,6 +225,7 @@ def check_rows(X, what):
 
 def accuracy(model, X, y):
     """The fraction of rows of X whose predicted class is y."""
+    _check_model(model, "accuracy(model, X, y)")
     X = check_rows(model.check_X(X), "accuracy")
     y = check_labels(y, len(X), max(model.sizes[-1], 2))
     return float(np.mean(model.predict(X) == y))
