@@ -570,6 +570,9 @@ def test_ranking_hints_name_the_rule_broken_not_the_answer():
     assert width in hint("BAC") and reg not in hint("BAC")     # says A (8) fits less than C (1)
     assert reg in hint("CAB") and width not in hint("CAB")     # says A (reg 0.001) < B (0.3)
     assert width in hint("ACB") and reg in hint("ACB")         # A first breaks both rules
+    ends = "starts with the net that gets the FEWEST training points right"
+    assert ends in hint("ACB")                                 # ... the run's order reversed
+    assert all(ends not in hint(order) for order in ("BAC", "CAB", "CBA"))
     assert "how big each effect is" in hint("CBA")             # follows both rules, still wrong
 
 
