@@ -580,8 +580,8 @@ def _failure_hint(message):
         return ("backward reads what forward kept and leaves it as it is: work the local "
                 "gradient out into a new name.")
     if "read-only" in message:
-        return ("a gate leaves the arrays it is given as they are: it computes new ones, "
-                "or changes a copy.")
+        return ("a gate leaves the arrays it is given, and those its forward kept, as they "
+                "are: it computes new ones, or changes a copy.")
     if "True/False is a mask" in message:
         return "backward returns local gradient × upstream, for every input."
     if "as the gradient for input" in message:

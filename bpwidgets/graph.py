@@ -16,6 +16,7 @@ Both passes are loops, not recursion, so a chain of 100,000 nodes is fine.
 import inspect
 import keyword
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -422,7 +423,8 @@ class Graph:
     def _forward_node_by_node(self):
         """Each gate in topological order, on its inputs' values. The kit's own gates with
         one or two inputs (most of them) are called directly; a learner's gate gets
-        read-only inputs, and what its cache holds is noted (see cache_marks)."""
+        read-only inputs, and what its cache holds is noted (see cache_marks), and what
+        its forward kept, which its backward must leave as it is (set_by_forward)."""
         node = None
         try:
             with np.errstate(all="ignore"):
@@ -435,7 +437,7 @@ class Graph:
                         before = cache_snapshot(node.gate)
                         value = writable(node.gate.forward(
                             *[read_only(p.value) for p in node.inputs]))
-                        node._kept = keep_safe(node.gate, set_by_forward(before, node.gate))
+                        node._kept = set_by_forward(before, node.gate)
                         node._marks = cache_marks(node.gate)
                     else:
                         value = node.gate.forward(*[p.value for p in node.inputs])
@@ -676,7 +678,8 @@ class Graph:
             grads = node.gate.backward(node.grad, *step.wanted_args)
         else:
             _check_cache(node)
-            grads = node.gate.backward(read_only(node.grad))
+            with kept_read_only(node._kept):
+                grads = node.gate.backward(read_only(node.grad))
             _check_cache_kept(node)
             node._marks = cache_marks(node.gate)
         step.undo = self._gradient_shapes(node, grads, step.kits_own, step.parents)
@@ -1019,38 +1022,46 @@ def cache_snapshot(gate):
             for key, value in vars(gate).items()}
 
 
+KEPT_KINDS = (np.ndarray, float, int, np.generic, tuple, list)
+"""What backward reads from forward's cache: arrays and numbers, and tuples or lists of
+them (``self.cache = (x, s)``). A placeholder forward sets (``self.dw = None``) is no
+cache."""
+
+
 def set_by_forward(before, gate):
     """What forward set or replaced on ``gate`` (``before``: its cache_snapshot): a list of
     (attribute, dict key or None, the object), what backward must leave alone."""
     kept = []
     for key, value in vars(gate).items():
         old, old_entries = before.get(key, (None, None))
-        if key not in before or value is not old:
+        if isinstance(value, KEPT_KINDS) and (key not in before or value is not old):
             kept.append((key, None, value))
         if isinstance(value, dict):
             old_entries = old_entries if value is old else {}
-            kept += [(key, k, v) for k, v in value.items()
-                     if k not in old_entries or old_entries[k] is not v]
+            kept += [(key, k, v) for k, v in value.items() if isinstance(v, KEPT_KINDS)
+                     and (k not in old_entries or old_entries[k] is not v)]
     return kept
 
 
-def keep_safe(gate, kept):
-    """After a learner's gate ran forward: the arrays forward kept on it (``kept``, from
-    set_by_forward) become read-only views, so a backward that changes one in place
-    (``self.s *= 1 - self.s``) fails at once with a clear error instead of giving the
-    next backward (pictures and checks run it more than once) other numbers. Arrays the
-    gate held before forward (its own parameters) are left alone. Returns ``kept`` with
-    the views in it."""
-    safe = []
-    for key, entry, value in kept:
-        if isinstance(value, np.ndarray):
-            value = read_only(value)
-            if entry is None:
-                setattr(gate, key, value)
-            else:
-                getattr(gate, key)[entry] = value
-        safe.append((key, entry, value))
-    return safe
+@contextmanager
+def kept_read_only(kept):
+    """While a learner's backward runs, the arrays its forward kept (``set_by_forward``, and
+    those in a tuple or list it kept) are read-only, so a backward that changes one in
+    place (``self.s *= 1 - self.s``) stops at once with a clear error instead of giving
+    the next backward (pictures and checks run it more than once) other numbers. They
+    are writable again afterwards: a parameter forward made is the learner's to step."""
+    arrays = {}
+    for _, _, value in kept or ():
+        for array in (value if isinstance(value, (tuple, list)) else (value,)):
+            if isinstance(array, np.ndarray) and array.flags.writeable:
+                arrays[id(array)] = array
+    for array in arrays.values():
+        array.flags.writeable = False
+    try:
+        yield
+    finally:
+        for array in arrays.values():
+            array.flags.writeable = True
 
 
 MISSING = object()
@@ -1115,8 +1126,9 @@ def _read_only_hint(error, pass_):
     if pass_ == "forward":
         return (" (forward must not change its inputs in place: they are other nodes' "
                 "values. Work on a copy, e.g. x = x.copy())")
-    return (" (backward must not change upstream, or the inputs forward kept, in place: "
-            "they are other nodes' numbers too. Work on a copy, e.g. dx = upstream.copy())")
+    return (" (backward must not change upstream, its inputs or what its forward kept in "
+            "place: they are other nodes' numbers, or what the next backward reads. Work on "
+            "a copy or a new name, e.g. dx = upstream.copy(), local = s * (1 - s))")
 
 
 def _backward_hint(error):

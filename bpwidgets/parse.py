@@ -131,9 +131,9 @@ def _read(expression):
         sys.setrecursionlimit(old_limit)
 
 
-AS_PYTHON = str.maketrans({"\u2212": "-", "\u00d7": "*", "\u00b7": "*", "\u22c5": "*",
-                           "\u2217": "*", "\u00f7": "/"})
-"""The signs of slides and lecture notes (− × · ⋅ ∗ ÷) as Python writes them: pasted
+AS_PYTHON = str.maketrans({"\u2212": "-", "\u2013": "-", "\u00d7": "*", "\u00b7": "*",
+                           "\u22c5": "*", "\u2217": "*", "\u00f7": "/"})
+"""The signs of slides and lecture notes (− – × · ⋅ ∗ ÷) as Python writes them: pasted
 'max(x, y) · z' reads as max(x, y) * z (and 'x·y' as x * y, not one name)."""
 
 MISSING_TIMES = (" (is a * missing? The kit multiplies only where * says so: 2 * x, "
@@ -192,7 +192,8 @@ def _children(item, expression):
         return [item.operand]
     if isinstance(item, ast.Call):
         name = item.func.id if isinstance(item.func, ast.Name) else None
-        if isinstance(item.func, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Call)):
+        if isinstance(item.func, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Call)) or \
+                _in_brackets(item.func, expression):
             # 3 (x + y), (x + y)(z), exp(x)(y): a number or a bracket, then a bracket
             raise ParseError("a bracket right after a number or a bracket is not a product "
                              "here: write * between them, as in 3 * (x + y)", expression,
@@ -201,7 +202,8 @@ def _children(item, expression):
             what = f"the function {name}()" if name else "calling this"
             _refuse(what, item, expression,
                     hint=f"known functions: {', '.join(ops.functions())}"
-                    + (f"; to multiply, write {name} * (...)" if name else ""))
+                    + (f"; to multiply, write {name} * (...)"
+                       if name and not name.startswith("_") else ""))
         if item.keywords:
             _refuse("a keyword argument", item.keywords[0], expression)
         arity = ops.OPS[name].arity
@@ -279,6 +281,15 @@ def _refuse(what, item, expression, hint=None, column=None):
         message += f" ({hint})"
     raise ParseError(message, expression,
                      _column(expression, item) if column is None else column)
+
+
+def _in_brackets(item, expression):
+    """Is ``item`` written in brackets of its own, as x is in (x)(y)?"""
+    end = getattr(item, "end_col_offset", None)
+    if end is None or "\n" in expression:
+        return False
+    return expression.encode("utf-8")[end:].decode("utf-8", errors="ignore").lstrip() \
+        .startswith(")")
 
 
 def _operator_column(item, expression, after=None):

@@ -113,8 +113,9 @@ def typed(guess, what="the guess"):
 def agrees(guess, actual):
     """Is ``actual`` what the student meant by ``guess`` (a Typed), at its precision?"""
     gap = abs(guess.value - actual)
-    if guess.required is not None:                  # to the places the exercise asks for
-        return gap <= guess.half_unit * (1 + SLACK) + 1e-300
+    if guess.required is not None:      # to the places the exercise asks for: what it rounds to
+        return abs(round(guess.value, guess.required) - actual) <= \
+            guess.half_unit * (1 + SLACK) + 1e-300
     if guess.digits >= LONG:
         return gap <= RELATIVE * max(abs(actual), abs(guess.value)) + 1e-300
     if guess.whole:                                  # '2' means 2, not 1.5 .. 2.5
@@ -305,7 +306,8 @@ def _hint(guess, actual, node, graph=None):
     if too_coarse(guess, actual) and abs(guess.value - actual) <= guess.half_unit:
         return f"{guess.text} is too coarse to judge: write more digits."
     if guess.required is not None and abs(guess.value - actual) <= 3 * guess.half_unit:
-        return (f"close, but not to {guess.required} places: carry more digits through "
+        places = "place" if guess.required == 1 else "places"
+        return (f"close, but not to {guess.required} {places}: carry more digits through "
                 "your computation (rounded numbers add up).")
     if guess.digits < LONG and guess.decimals > 0 and \
             abs(guess.value - actual) <= 3 * guess.half_unit:

@@ -898,6 +898,7 @@ def test_a_compiled_graph_back_on_scalars_after_an_array_run_draws_the_scalar_ru
         g.backward(upstream=None if np.ndim(given["x0"]) == 0 else np.ones(2))
     assert np.ndim(gate.grad) == 0 and x0.value == 0.7
     assert gate.local_gradients[gate.inputs.index(x0)] == values[w.name]
+    assert gate.local_gradients[gate.inputs.index(w)] == 0.7     # x0 of the last run
     assert gate.downstream[gate.inputs.index(x0)] == pytest.approx(values[w.name] * gate.grad,
                                                                    rel=1e-12)
 

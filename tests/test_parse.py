@@ -306,6 +306,7 @@ def test_a_python_keyword_used_as_a_name_is_named(text, word, column):
     ("3 (x*y + max(z, w))", "write * between them, as in 3 * (x + y)", 3),
     ("2(x+y)", "write * between them", 2),
     ("(x+y)(z)", "write * between them", 6),
+    ("(x)(y)", "write * between them", 4),
     ("(x + y) z", "is a * missing?", 9),
     ("x*y + 2x", "is a * missing?", 7),
     ("x y", "is a * missing?", 3),
@@ -326,6 +327,9 @@ def test_a_name_before_a_bracket_is_told_how_to_multiply_and_calls_stay_refused(
         bp.parse("w(x + y)")
     with pytest.raises(bp.ParseError, match=r"calling this is not allowed"):
         bp.parse("os.system('true')")                   # not taken for a product
+    with pytest.raises(bp.ParseError) as error:
+        bp.parse("__import__('os')")
+    assert "to multiply" not in str(error.value)
 
 
 def test_an_error_that_is_no_missing_product_gets_no_such_hint():
@@ -337,7 +341,7 @@ def test_an_error_that_is_no_missing_product_gets_no_such_hint():
 
 @pytest.mark.parametrize("text, reads", [
     ("max(x, y) · z", "max(x, y) * z"), ("x·y", "x*y"), ("x × y", "x * y"),
-    ("x − y", "x - y"), ("x ÷ y", "x / y"), ("w0⋅x0 + w1⋅x1", "w0*x0 + w1*x1")])
+    ("x − y", "x - y"), ("x – y", "x - y"), ("x ÷ y", "x / y"), ("w0⋅x0 + w1⋅x1", "w0*x0 + w1*x1")])
 def test_the_signs_of_slides_read_as_python_writes_them(text, reads):
     """Pasted from slides: · × − ÷ were refused as invalid characters, and x·y was read
     as one input named 'x·y' (Python lets · into a name), unknown input 'y' later."""

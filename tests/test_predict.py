@@ -319,6 +319,14 @@ def test_an_exercise_that_asks_for_three_places_judges_every_guess_to_three():
     assert bp.check_prediction(g, "w2", computed, decimals=3, **point).ok   # ... or 3 places
     close = bp.check_prediction(g, "w2", 0.106, decimals=3, **point)
     assert not close.ok and "close, but not to 3 places" in close.hint
+    # a guess with more places than asked is judged as what it rounds to: 0.24 is 0.2,
+    # not within half a unit of 0.28 (the review found it RIGHT, 'the graph gives 0.28')
+    xy = bp.parse("x * y")
+    assert not bp.check_prediction(xy, "x", 0.24, decimals=1, x=1, y=0.28).ok
+    assert not bp.check_prediction(xy, "x", 2.2, decimals=0, x=1, y=2.6).ok
+    assert bp.check_prediction(xy, "x", 0.31, decimals=1, x=1, y=0.28).ok     # 0.3
+    near = bp.check_prediction(xy, "x", 0.2, decimals=1, x=1, y=0.28)
+    assert "close, but not to 1 place:" in near.hint
     square = bp.parse("sum(W * W)")                                  # 2W = [[0.28, 4.08]]
     grid = bp.check_prediction(square, "W", [[0.3, 4.0]], decimals=1, W=[[0.14, 2.04]])
     assert not grid.ok and "1 of 2 entries" in grid.text and "[0, 1]" in grid.text

@@ -75,7 +75,7 @@ def fit(model, X, y, epochs=1000, lr=1.0, seed=0, reg=0.0, batch_size=None, call
     puts the weights back as they were before this call: a retry with a smaller rate
     starts from there, not from the weights that blew up.
     """
-    X, y, Y = _training_data(model, X, y)
+    X, y, Y = _training_data(model, X, y, "fit(model, X, y)")
     epochs = whole_number(epochs, "epochs", least=0)
     lr = _positive_number(lr, "lr (the learning rate)")
     graph = model.loss_graph(reg)
@@ -188,7 +188,7 @@ def loss_and_gradients(model, X, y, reg=0.0):
     One forward and one backward through ``model.loss_graph(reg)``, no update; the
     gradients are also kept in ``model.gradients``.
     """
-    X, y, Y = _training_data(model, X, y)
+    X, y, Y = _training_data(model, X, y, "loss_and_gradients(model, X, y)")
     graph = model.loss_graph(reg)
     loss = graph.forward(X=X, Y=Y, **model.parameters)
     grads = graph.backward(wrt=list(model.parameters))
@@ -196,9 +196,10 @@ def loss_and_gradients(model, X, y, reg=0.0):
     return loss, model.gradients
 
 
-def _training_data(model, X, y):
-    """Checked X, labels y and their one-hot rows Y for training ``model``."""
-    _check_model(model, "training")
+def _training_data(model, X, y, who):
+    """Checked X, labels y and their one-hot rows Y for training ``model`` (``who``: the
+    call, for a message)."""
+    _check_model(model, who)
     n_classes = model.sizes[-1]
     if n_classes < 2:
         raise ValueError("training uses a softmax over the output scores, so the last layer "

@@ -278,9 +278,8 @@ class Cells:
         the edges one point outside ``mid``, which left a gap in the line either side."""
         line = (f'<TR>{LINE_END}<TD PORT="mid" COLSPAN="{columns}" HEIGHT="1" '
                 f'FIXEDSIZE="FALSE" BGCOLOR="black"></TD>{LINE_END}</TR>')
-        above, below = ("".join(f"<TR>{BESIDE_LINE}{row.removeprefix('<TR>')[:-len('</TR>')]}"
-                                f"{BESIDE_LINE}</TR>" for row in rows) for rows in (above, below))
-        return f"<{TABLE.format('')}{above}{line}{below}</TABLE>>"
+        rows = [beside_line(row) for row in above] + [line] + [beside_line(row) for row in below]
+        return f"<{TABLE.format('')}{''.join(rows)}</TABLE>>"
 
     def edge_label(self, edge, show_local):
         return self._value_label("value", "grad", edge, display_shape(edge.source.value),
@@ -321,6 +320,15 @@ class Cells:
                                "total", sides=True)
         fill = ' BGCOLOR="' + html.escape(self.put(Slot("fill", node, None))) + '"'
         return f"<{TABLE.format(fill)}{''.join(rows)}</TABLE>>"
+
+
+def beside_line(row):
+    """A row of a label, '<TR>cells</TR>', with the one-point column of the line's ends
+    (see Cells.around_line) on either side, left empty."""
+    if not (row.startswith("<TR>") and row.endswith("</TR>")):
+        raise ValueError(f"a label row must be one <TR>...</TR>, got {row[:40]!r}")
+    cells = row[len("<TR>"):-len("</TR>")]
+    return f"<TR>{BESIDE_LINE}{cells}{BESIDE_LINE}</TR>"
 
 
 def has_drawn_local(edge):
