@@ -762,3 +762,29 @@ def test_the_model_given_after_the_data_is_named_not_an_attribute_error():
         bp.nn.accuracy(X, y, model)
     with pytest.raises(TypeError, match=r"fit\(model, X, y\) needs a bp\.nn\.MLP first"):
         bp.nn.fit(X, y, model)
+
+
+def test_the_l2_penalty_is_one_gate_with_the_hand_computed_value_and_gradients():
+    """0.5 reg (sum W1^2 + sum W2^2) and d/dW = reg W, by hand; the training graph holds
+    it as one gate (it was seven: W ** 2, sum and the adds, an eighth of a fit step)."""
+    model = nn.MLP([2, 5, 3], activation="relu", seed=1)
+    rng = np.random.default_rng(2)
+    X, y = rng.standard_normal((8, 2)), rng.integers(0, 3, size=8)
+    inputs = dict(Y=nn.one_hot(y, 3), **model.graph_inputs(X))
+    plain, penalised = model.loss_graph(0.0), model.loss_graph(reg=0.1)
+    W1, W2 = model.parameters["W1"], model.parameters["W2"]
+    data_loss = plain.forward(**inputs)
+    data_grads = plain.backward()
+    assert penalised.forward(**inputs) == pytest.approx(
+        data_loss + 0.5 * 0.1 * (np.sum(W1 ** 2) + np.sum(W2 ** 2)), rel=1e-12)
+    grads = penalised.backward()
+    for name, W in (("W1", W1), ("W2", W2)):
+        np.testing.assert_allclose(grads[name], data_grads[name] + 0.1 * W, rtol=1e-12)
+    for name in ("b1", "b2", "X"):
+        np.testing.assert_allclose(grads[name], data_grads[name], rtol=1e-12)
+    assert len(penalised.nodes) == len(plain.nodes) + 2       # the L2 gate, and the add
+    assert [n.gate.name for n in penalised.gates()].count("l2_penalty") == 1
+    assert "0.05*(sum(W1**2) + sum(W2**2))" in bp.graph.formula(penalised)
+    assert bp.gradcheck(nn.L2Penalty(0.1), W1, W2).ok
+    with pytest.raises(ValueError, match=r"reg \(the L2 strength\) must be a finite number"):
+        nn.L2Penalty(float("nan"))

@@ -30,7 +30,7 @@ gradients ``Graph.backward`` computes. This package needs numpy only. Its rooms:
 from .activations import ACTIVATIONS, MAXOUT_PIECES, Activation, activation_curve, get_activation
 from .capacity import RankingCheck, Run, check_ranking, fit_each
 from .counting import CountCheck, check_counts
-from .loss import SoftmaxCrossEntropy, softmax_loss
+from .loss import L2Penalty, SoftmaxCrossEntropy, l2_penalty, softmax_loss
 from .mlp import COUNTS, MAX_PARAMETERS, MLP, check_reg, check_sizes, count, real_array
 from .training import (DIVERGED_GROWTH, DIVERGED_LOSS, Diverged, accuracy, check_labels,
                        check_rows, fit, loss_and_gradients, one_hot)
@@ -38,7 +38,8 @@ from .training import (DIVERGED_GROWTH, DIVERGED_LOSS, Diverged, accuracy, check
 __all__ = [
     "ACTIVATIONS", "COUNTS", "DIVERGED_GROWTH", "DIVERGED_LOSS", "MAXOUT_PIECES",
     "MAX_PARAMETERS", "MLP", "Activation", "CountCheck", "Diverged", "RankingCheck", "Run",
-    "SoftmaxCrossEntropy", "accuracy", "activation_curve", "check_counts", "check_labels",
-    "check_ranking", "check_reg", "check_rows", "check_sizes", "count", "fit", "fit_each",
-    "get_activation", "loss_and_gradients", "one_hot", "real_array", "softmax_loss",
+    "L2Penalty", "SoftmaxCrossEntropy", "accuracy", "activation_curve", "check_counts",
+    "check_labels", "check_ranking", "check_reg", "check_rows", "check_sizes", "count", "fit",
+    "fit_each", "get_activation", "l2_penalty", "loss_and_gradients", "one_hot",
+    "real_array", "softmax_loss",
 ]

@@ -1,9 +1,10 @@
-"""The softmax loss: one gate, its forward and backward side by side."""
+"""The training losses: the softmax loss and the L2 penalty, each one gate, its forward and
+backward side by side."""
 
 import numpy as np
 
 from ..graph import apply
-from ..ops import Gate
+from ..ops import Gate, format_constant, gate_constant
 
 
 class SoftmaxCrossEntropy(Gate):
@@ -46,3 +47,40 @@ class SoftmaxCrossEntropy(Gate):
 def softmax_loss(scores, targets):
     """The softmax loss node on top of a scores node (see ``SoftmaxCrossEntropy``)."""
     return apply(SoftmaxCrossEntropy(), scores, targets)
+
+
+class L2Penalty(Gate):
+    """The L2 penalty on a net's weights: L = 0.5 reg (sum W1^2 + sum W2^2 + ...), one gate
+    for every weight matrix at once (any number of inputs).
+
+    Backward: dL/dW = reg W for each, times the upstream gradient. (As separate gates,
+    W ** 2, sum and the adds, the same penalty took seven gates of the training graph and
+    an eighth of each training step.)
+    """
+    op_name, symbol, flow = "l2_penalty", "L2", "L2 penalty: reg W"
+
+    def __init__(self, reg):
+        self.reg = gate_constant(reg, "reg (the L2 strength)")
+
+    def params(self):
+        return (self.reg,)
+
+    def forward(self, *weights):
+        self.weights = weights
+        return 0.5 * self.reg * sum(float(np.vdot(W, W)) for W in weights)
+
+    def backward(self, upstream):
+        scale = self.reg * upstream
+        return tuple(scale * W for W in self.weights)
+
+    def formula(self, inputs):
+        squares = " + ".join(f"sum({operand.text}**2)" for operand in inputs)
+        return f"{format_constant(0.5 * self.reg)}*({squares})"
+
+    def __repr__(self):
+        return f"L2Penalty({format_constant(self.reg)})"
+
+
+def l2_penalty(weights, reg):
+    """The penalty node 0.5 reg sum(W^2) over ``weights`` (nodes; see ``L2Penalty``)."""
+    return apply(L2Penalty(reg), *weights)

@@ -3,11 +3,10 @@ once as a ``Graph`` whose inputs are X and the parameters."""
 
 import numpy as np
 
-from .. import functions as F
 from ..datasets import check_seed, whole_number
 from ..graph import Graph, inputs, is_number
 from .activations import ACTIVATIONS, get_activation
-from .loss import softmax_loss
+from .loss import l2_penalty, softmax_loss
 
 
 MAX_PARAMETERS = 50_000_000
@@ -168,7 +167,8 @@ class MLP:
         return X
 
     def loss_graph(self, reg=0.0):
-        """The training graph: softmax loss on the scores, plus 0.5 reg sum(W^2) per weight.
+        """The training graph: softmax loss on the scores, plus the L2 penalty 0.5 reg
+        sum(W^2) over every weight (one gate, ``L2Penalty``).
 
         Its inputs are X, the one-hot targets Y and every parameter. Built once per reg.
         """
@@ -177,10 +177,7 @@ class MLP:
             loss = softmax_loss(self.scores, inputs("Y"))
             if reg:
                 weights = [n for n in self.graph.inputs.values() if n.name[0] in "WU"]
-                penalty = F.sum(weights[0] ** 2)
-                for W in weights[1:]:
-                    penalty = penalty + F.sum(W ** 2)
-                loss = loss + 0.5 * reg * penalty
+                loss = loss + l2_penalty(weights, reg)
             self._loss_graphs[reg] = Graph(loss)
         return self._loss_graphs[reg]
 
