@@ -80,7 +80,7 @@ def parse(expression):
     """
     if not isinstance(expression, str):
         raise TypeError(f"parse() needs a string, got {type(expression).__name__}")
-    expression = expression.strip().translate(AS_PYTHON)
+    expression = expression.strip()     # messages quote it as typed; the graph as Python
     tree = _read(expression)
     names = {}       # one input node per name, shared by every use
     built = {}       # ast node -> graph node
@@ -93,7 +93,7 @@ def parse(expression):
         stack.append((item, True))
         for child in reversed(_children(item, expression)):
             stack.append((child, False))
-    return Graph(built[tree.body], expression=expression)
+    return Graph(built[tree.body], expression=expression.translate(AS_PYTHON))
 
 
 def _read(expression):
@@ -111,7 +111,7 @@ def _read(expression):
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, AST_RECURSION_LIMIT))
     try:
-        return ast.parse(expression, mode="eval")
+        return ast.parse(expression.translate(AS_PYTHON), mode="eval")   # char for char
     except SyntaxError as error:
         column = (error.offset - 1) if error.offset else None
         if "=" in expression.replace("==", "").replace("<=", "").replace(">=", ""):
@@ -142,8 +142,8 @@ MISSING_TIMES = (" (is a * missing? The kit multiplies only where * says so: 2 *
 def _missing_times(expression, column, message):
     """Does the error look like a product written without its *: '2x', or two operands
     side by side ('(x + y) z', 'x y')?"""
-    if message == "invalid decimal literal":
-        return True
+    if message == "invalid decimal literal":        # 2x, not 1e (an exponent left out)
+        return re.search(r"\d[^\W\deE]|\d[eE][^\W\d]", expression) is not None
     if not message.startswith("invalid syntax") or column is None or \
             column >= len(expression):
         return False
@@ -168,7 +168,7 @@ def _keyword_in(expression):
             continue
         as_name = expression[:match.start()] + "_" * len(word) + expression[match.end():]
         try:
-            ast.parse(as_name, mode="eval")
+            ast.parse(as_name.translate(AS_PYTHON), mode="eval")
         except SyntaxError:
             return None
         return word, match.start()
@@ -192,7 +192,9 @@ def _children(item, expression):
         return [item.operand]
     if isinstance(item, ast.Call):
         name = item.func.id if isinstance(item.func, ast.Name) else None
-        if isinstance(item.func, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Call)) or \
+        number = isinstance(item.func, ast.Constant) and \
+            isinstance(item.func.value, (int, float)) and not isinstance(item.func.value, bool)
+        if number or isinstance(item.func, (ast.BinOp, ast.UnaryOp, ast.Call)) or \
                 _in_brackets(item.func, expression):
             # 3 (x + y), (x + y)(z), exp(x)(y): a number or a bracket, then a bracket
             raise ParseError("a bracket right after a number or a bracket is not a product "

@@ -163,6 +163,11 @@ def check_prediction(graph, name, guess, upstream=None, decimals=None, **inputs)
     RIGHT: you predicted df/dz = 3.0; the graph gives 3.
     """
     graph = as_graph(graph, "check_prediction")
+    for own in ("upstream", "decimals"):        # check_prediction's own words, not inputs
+        if inputs and own in graph.inputs:
+            raise ValueError(f"the graph has an input named {own!r}, and check_prediction "
+                             f"takes {own}= for itself: rename the input (say {own}_) to "
+                             f"check this graph at given inputs")
     required = None if decimals is None else check_decimals(decimals)
     if inputs:
         _remember(graph)

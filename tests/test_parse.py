@@ -349,3 +349,16 @@ def test_the_signs_of_slides_read_as_python_writes_them(text, reads):
     assert g.expression == reads
     assert bp.parse(reads).forward(**{n: 2.0 + k for k, n in enumerate(g.inputs)}) == \
         g.forward(**{n: 2.0 + k for k, n in enumerate(g.inputs)})
+
+
+def test_messages_quote_the_expression_as_typed_and_an_exponent_left_out_is_no_product():
+    with pytest.raises(bp.ParseError) as error:
+        bp.parse("x ·· y")
+    assert "x ·· y" in str(error.value)               # as typed, not as read (x ** y)
+    for text in ("1e", "1e + x"):
+        with pytest.raises(bp.ParseError) as error:
+            bp.parse(text)
+        assert "is a * missing" not in str(error.value), text
+    with pytest.raises(bp.ParseError) as error:
+        bp.parse("'a'(x)")
+    assert "after a number" not in str(error.value)

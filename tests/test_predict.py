@@ -343,3 +343,12 @@ def test_the_checks_take_an_expression_string_as_explore_does():
         with pytest.raises(TypeError, match=r"needs a bp\.Graph or an expression string, "
                                             r"got int"):
             check(3, "x", 2)
+
+
+def test_an_input_named_like_check_predictions_own_words_is_told_to_be_renamed():
+    g = bp.parse("decimals * x")
+    with pytest.raises(ValueError, match=r"an input named 'decimals'.*rename the input"):
+        bp.check_prediction(g, "x", 2, decimals=2, x=3)
+    g.forward(decimals=2, x=3)
+    g.backward()
+    assert bp.check_prediction(g, "x", 2).ok          # without inputs: nothing to confuse
