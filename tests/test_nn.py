@@ -786,5 +786,8 @@ def test_the_l2_penalty_is_one_gate_with_the_hand_computed_value_and_gradients()
     assert [n.gate.name for n in penalised.gates()].count("l2_penalty") == 1
     assert "0.05*(sum(W1**2) + sum(W2**2))" in bp.graph.formula(penalised)
     assert bp.gradcheck(nn.L2Penalty(0.1), W1, W2).ok
+    said = [str(step) for step in bp.backward_steps(penalised) if ": L2:" in str(step)]
+    assert len(said) == 1 and "to W1: 0.1 * W1 * upstream 1.00" in said[0] \
+        and "to W2: 0.1 * W2 * upstream 1.00" in said[0]
     with pytest.raises(ValueError, match=r"reg \(the L2 strength\) must be a finite number"):
         nn.L2Penalty(float("nan"))

@@ -73,6 +73,10 @@ class L2Penalty(Gate):
         scale = self.reg * upstream
         return tuple(scale * W for W in self.weights)
 
+    def backward_rule(self, i, texts, upstream):
+        name = texts[i] if texts[i] is not None and len(texts[i]) < 8 else "W"
+        return f"{format_constant(self.reg)} * {name} * upstream {upstream}"
+
     def formula(self, inputs):
         squares = " + ".join(f"sum({operand.text}**2)" for operand in inputs)
         return f"{format_constant(0.5 * self.reg)}*({squares})"
