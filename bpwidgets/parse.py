@@ -35,6 +35,7 @@ class ParseError(ValueError):
     """An expression the kit will not read; the message says what and where."""
 
     def __init__(self, message, expression="", column=None):
+        what = message
         if column is not None:
             # a caret under the spot, for one-line expressions that fit on a screen
             one_line = len(expression) <= 120 and "\n" not in expression
@@ -42,6 +43,7 @@ class ParseError(ValueError):
             message = f"{message} (column {column + 1}){pointer}"
         super().__init__(message)
         self.column = column
+        self.what = what        # the message without where: to say it again on other text
 
 
 BINARY = {ast.Add: ops.Add, ast.Sub: ops.Subtract, ast.Mult: ops.Multiply,
@@ -80,7 +82,17 @@ def parse(expression):
     """
     if not isinstance(expression, str):
         raise TypeError(f"parse() needs a string, got {type(expression).__name__}")
-    expression = expression.strip()     # messages quote it as typed; the graph as Python
+    typed = expression.strip()
+    expression = typed.translate(AS_PYTHON)     # char for char: the columns stay the same
+    try:
+        return _graph_of(expression)
+    except ParseError as error:
+        if expression == typed:
+            raise
+        raise ParseError(error.what, typed, error.column) from None   # quoted as typed
+
+
+def _graph_of(expression):
     tree = _read(expression)
     names = {}       # one input node per name, shared by every use
     built = {}       # ast node -> graph node
@@ -93,7 +105,7 @@ def parse(expression):
         stack.append((item, True))
         for child in reversed(_children(item, expression)):
             stack.append((child, False))
-    return Graph(built[tree.body], expression=expression.translate(AS_PYTHON))
+    return Graph(built[tree.body], expression=expression)
 
 
 def _read(expression):
@@ -111,7 +123,7 @@ def _read(expression):
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, AST_RECURSION_LIMIT))
     try:
-        return ast.parse(expression.translate(AS_PYTHON), mode="eval")   # char for char
+        return ast.parse(expression, mode="eval")
     except SyntaxError as error:
         column = (error.offset - 1) if error.offset else None
         if "=" in expression.replace("==", "").replace("<=", "").replace(">=", ""):
@@ -143,7 +155,8 @@ def _missing_times(expression, column, message):
     """Does the error look like a product written without its *: '2x', or two operands
     side by side ('(x + y) z', 'x y')?"""
     if message == "invalid decimal literal":        # 2x, not 1e (an exponent left out)
-        return re.search(r"\d[^\W\deE]|\d[eE][^\W\d]", expression) is not None
+        return column is not None and re.match(r"[\d.]*(\d[^\W\deE]|\d[eE][^\W\d])",
+                                               expression[column:]) is not None
     if not message.startswith("invalid syntax") or column is None or \
             column >= len(expression):
         return False
@@ -168,7 +181,7 @@ def _keyword_in(expression):
             continue
         as_name = expression[:match.start()] + "_" * len(word) + expression[match.end():]
         try:
-            ast.parse(as_name.translate(AS_PYTHON), mode="eval")
+            ast.parse(as_name, mode="eval")
         except SyntaxError:
             return None
         return word, match.start()

@@ -791,3 +791,21 @@ def test_the_l2_penalty_is_one_gate_with_the_hand_computed_value_and_gradients()
         and "to W2: 0.1 * W2 * upstream 1.00" in said[0]
     with pytest.raises(ValueError, match=r"reg \(the L2 strength\) must be a finite number"):
         nn.L2Penalty(float("nan"))
+
+
+def test_the_l2_gate_in_a_bigger_formula_keeps_its_brackets_and_refuses_nonsense():
+    x, w = bp.inputs("x w")
+    g = bp.Graph(x / nn.l2_penalty([w], 0.1))
+    text = bp.graph.formula(g)
+    assert text == "x/(0.05*(sum(w**2)))"
+    assert bp.parse(text).forward(x=1.0, w=2.0) == g.forward(x=1.0, w=2.0) == 5.0
+    inner = bp.Graph(nn.l2_penalty([x + w], 0.1))
+    assert bp.graph.formula(inner) == "0.05*(sum((x + w)**2))"
+    inner.forward(x=1.0, w=2.0)
+    inner.backward()
+    assert "0.1 * (x + w) * upstream 1.00 = 0.30" in str(bp.backward_steps(inner)[0])
+    assert bp.graph.formula(bp.Graph(nn.l2_penalty(w, 0.1))) == "0.05*(sum(w**2))"
+    with pytest.raises(ValueError, match="at least one weight"):
+        nn.l2_penalty([], 0.1)
+    with pytest.raises(ValueError, match=r"must be a number >= 0"):
+        nn.L2Penalty(-1)

@@ -362,3 +362,15 @@ def test_messages_quote_the_expression_as_typed_and_an_exponent_left_out_is_no_p
     with pytest.raises(bp.ParseError) as error:
         bp.parse("'a'(x)")
     assert "after a number" not in str(error.value)
+
+
+@pytest.mark.parametrize("typed, column", [("x ·· y", 6), ("x − y + 'a'", 9),
+                                            ("x × (y)(z)", 8), ("σ·x + (y)(z)", 10)])
+def test_the_caret_stands_where_it_would_with_pythons_signs(typed, column):
+    """The slide signs are 2-3 bytes in UTF-8 where Python's are one: the caret went
+    astray on every error found on the read tree (x ·· y pointed at the second ·)."""
+    with pytest.raises(bp.ParseError) as error:
+        bp.parse(typed)
+    assert error.value.column == column - 1 and typed in str(error.value)
+    lines = str(error.value).splitlines()
+    assert lines[-1] == "    " + " " * (column - 1) + "^"

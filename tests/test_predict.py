@@ -352,3 +352,10 @@ def test_an_input_named_like_check_predictions_own_words_is_told_to_be_renamed()
     g.forward(decimals=2, x=3)
     g.backward()
     assert bp.check_prediction(g, "x", 2).ok          # without inputs: nothing to confuse
+
+
+def test_inputs_named_like_the_first_three_arguments_are_inputs():
+    g = bp.parse("guess * name + graph")
+    assert bp.check_prediction(g, "guess", 3, guess=2, name=3, graph=1).ok
+    with pytest.raises(ValueError, match=r"an input named 'upstream'"):
+        bp.check_prediction(bp.parse("upstream * x"), "x", 2, upstream=2, x=1)

@@ -20,7 +20,7 @@ transposed, one row per input.) ``MLP`` builds that once as a ``Graph`` whose in
 gradients ``Graph.backward`` computes. This package needs numpy only. Its rooms:
 
     activations.py   the activations (sigmoid ... maxout) and their curves
-    loss.py          the softmax loss: one gate, forward and backward side by side
+    loss.py          the softmax loss and the L2 penalty: a gate each, forward and backward
     mlp.py           MLP, and count: its neurons, weights and biases from its sizes
     training.py      fit, loss_and_gradients, accuracy, one_hot
     counting.py      lesson 06's exercise: check_counts
