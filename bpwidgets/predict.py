@@ -164,7 +164,7 @@ def check_prediction(graph, name, guess, /, upstream=None, decimals=None, **inpu
     """
     graph = as_graph(graph, "check_prediction")
     for own in ("upstream", "decimals"):        # check_prediction's own words, not inputs
-        if (inputs or decimals is not None) and own in graph.inputs:
+        if inputs and own in graph.inputs:
             raise ValueError(f"the graph has an input named {own!r}, and check_prediction "
                              f"takes {own}= for itself: rename the input (say {own}_) to "
                              f"check this graph at given inputs")

@@ -359,3 +359,10 @@ def test_inputs_named_like_the_first_three_arguments_are_inputs():
     assert bp.check_prediction(g, "guess", 3, guess=2, name=3, graph=1).ok
     with pytest.raises(ValueError, match=r"an input named 'upstream'"):
         bp.check_prediction(bp.parse("upstream * x"), "x", 2, upstream=2, x=1)
+
+
+def test_a_graph_with_an_input_named_decimals_is_checked_to_places_after_its_own_run():
+    g = bp.parse("decimals * x")
+    g.forward(decimals=2.0, x=3.0)
+    g.backward()
+    assert bp.check_prediction(g, "x", 2.0004, decimals=3).ok      # no inputs: no clash
