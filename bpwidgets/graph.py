@@ -395,6 +395,13 @@ class Graph:
 
         The inputs are checked on the way in; the output on the way out (a non-finite
         value inside the graph is found by backward, whose gradients it spoils)."""
+        return self.forward_from(values)
+
+    def forward_from(self, values, inputs_checked=False):
+        """``forward(**values)`` with the values in a dict. ``inputs_checked=True`` is for a
+        caller that has checked every input for NaN and inf itself and keeps them finite
+        (``nn.fit``: its data once, and parameters it steps by finite gradients): the
+        inputs are then copied but not scanned again. The output is checked all the same."""
         if len(values) != len(self._names):         # (a name misspelt: see given_values)
             self.check_input_names(values)
         self._forward_done = self._backward_done = False
@@ -409,7 +416,7 @@ class Graph:
                 for node in self._gates:
                     node._fast = None           # its gates' caches are their own again
                 Graph.marks += 1
-            self._set_inputs(values)
+            self._set_inputs(values, inputs_checked)
             self._forward_node_by_node()
         if not _finite(self.output.value):
             self.check_finite()             # walks the graph to name the first bad node
@@ -498,11 +505,12 @@ class Graph:
                     f"gradients were not computed: run backward() for every input's)")
         return self.overwritten()
 
-    def _set_inputs(self, values):
+    def _set_inputs(self, values, checked=False):
         """Give each input its value, checked. A float array is copied as it is, and all of
-        them are checked for NaN and inf together (``all_finite``); only if that finds one
-        are they checked one by one, to name the input. Anything else (numbers, lists)
-        goes through ``to_value``, which checks it on its own."""
+        them are checked for NaN and inf together (``all_finite``; not when the caller
+        has ``checked`` them); only if that finds one are they checked one by one, to name
+        the input. Anything else (numbers, lists) goes through ``to_value``, which checks
+        it on its own."""
         arrays = []
         for (name, node), value in zip(self.inputs.items(), self.given_values(values)):
             if type(value) is np.ndarray and value.dtype.kind == "f" and value.ndim:
@@ -510,7 +518,7 @@ class Graph:
                 arrays.append(node.value)
             else:
                 node.value = to_value(value, self._labels[name])
-        if arrays and not all_finite(arrays):
+        if arrays and not checked and not all_finite(arrays):
             for name, node in self.inputs.items():
                 to_value(node.value, self._labels[name])     # raises, naming the input
 

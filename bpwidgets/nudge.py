@@ -77,15 +77,19 @@ class Nudge:
     __str__ = __repr__
 
 
-def nudge(graph, name, h, entry=None, **inputs):
+def nudge(graph, name, h, /, entry=None, **inputs):
     """Move input ``name`` (or one ``entry`` of an array input) by ``h``; compare the change
     of the output with gradient × h. With ``inputs``, start from them; otherwise from the
     graph's last forward. The graph is left at the starting point, gradients included.
 
     An h too small to move the input, or f, in floating point (x + h == x) is refused:
     the nudge would show round-off, a 100% gap, not the gradient. ``graph`` may be an
-    expression string."""
+    expression string. (The first three are positional: an input may be named h.)"""
     graph = as_graph(graph, "nudge")
+    if inputs and "entry" in graph.inputs:        # nudge's own word, not an input
+        raise ValueError("the graph has an input named 'entry', and nudge takes entry= for "
+                         "itself: rename the input (say entry_) to nudge this graph at given "
+                         "inputs")
     if name not in graph.inputs:
         raise ValueError(f"nudge: {name!r} is not an input of the graph (its inputs are "
                          f"{', '.join(graph.inputs) or 'none'})")

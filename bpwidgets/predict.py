@@ -374,11 +374,12 @@ def classic_slip(graph, target, guess, actual):
 
 # ---- check a shape -------------------------------------------------------------------------
 
-def check_shape(graph, name, guess, **inputs):
+def check_shape(graph, name, guess, /, **inputs):
     """Is ``guess`` (a tuple such as (5, 10)) the shape of d output / d ``name``?
 
     ``name`` is taken as by ``check_prediction``. With ``inputs`` the graph runs forward
     first (the shapes come from the values). ``graph`` may be an expression string.
+    (The three arguments are positional: an input may be named guess or name.)
     """
     graph = as_graph(graph, "check_shape")
     if inputs:

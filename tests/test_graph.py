@@ -356,6 +356,20 @@ def test_forward_names_the_unknown_input(g01):
     assert "x, y, z" in str(info.value)
 
 
+def test_forward_from_a_dict_is_forward_and_still_checks_the_output():
+    """forward_from(values) runs as forward(**values); with inputs_checked=True (nn.fit's
+    promise that its inputs are finite) a NaN that slips in is still caught at the output
+    and named at its node, as forward names it."""
+    g = bp.parse("sum(w * x)")
+    w, x = np.array([1.0, -2.0]), np.array([3.0, 0.5])
+    assert g.forward_from({"w": w, "x": x}) == 1.0 * 3.0 - 2.0 * 0.5
+    assert g.forward_from({"w": w, "x": x}, inputs_checked=True) == 2.0
+    with pytest.raises(ValueError, match="input 'x' contains NaN entries"):
+        g.forward_from({"w": w, "x": np.array([np.nan, 1.0])})
+    with pytest.raises(FloatingPointError, match=r"non-finite value .* \(input 'x'\)"):
+        g.forward_from({"w": w, "x": np.array([np.nan, 1.0])}, inputs_checked=True)
+
+
 @pytest.mark.parametrize("kind", ["small", "compiled", "batched"])
 def test_a_misspelt_input_is_named_even_when_the_count_is_right(kind):
     """As many values as inputs, one of them misspelt: the error names the stranger
@@ -1042,6 +1056,25 @@ def test_unbroadcast_sums_added_and_stretched_axes():
         got = unbroadcast(grad, shape)
         assert np.shape(got) == shape
         np.testing.assert_allclose(got, expected)
+
+
+def test_unbroadcast_of_a_matrix_is_its_column_or_row_sums_nan_and_inf_included():
+    """A bias's gradient: the column or row sums of the upstream matrix, an inf staying
+    inf and inf - inf giving NaN, as numpy's sum gives them."""
+    from bpwidgets.graph import unbroadcast
+    grad = np.random.default_rng(0).standard_normal((256, 100))
+    np.testing.assert_allclose(unbroadcast(grad, (100,)), grad.sum(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(unbroadcast(grad, (1, 100)), grad.sum(axis=0, keepdims=True),
+                               rtol=1e-12)
+    np.testing.assert_allclose(unbroadcast(grad, (256, 1)), grad.sum(axis=1, keepdims=True),
+                               rtol=1e-12)
+    grad[3, 5], grad[7, 6], grad[8, 6] = np.inf, np.inf, -np.inf
+    for shape, axis in [((100,), 0), ((256, 1), 1)]:
+        with np.errstate(invalid="ignore"):          # as backward runs it (inf - inf)
+            expected = grad.sum(axis=axis).reshape(shape)
+            got = unbroadcast(grad, shape)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+        np.testing.assert_array_equal(np.isinf(got), np.isinf(expected))
 
 
 def test_a_graph_whose_shared_nodes_another_graph_overwrote_says_so():

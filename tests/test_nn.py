@@ -292,6 +292,40 @@ def test_fit_names_bad_arguments(kwargs, error, words):
     assert words in str(caught.value)
 
 
+def test_fit_names_a_nan_or_inf_in_its_data_or_weights_where_it_is():
+    """fit checks X and the weights once, before its loop (its steps then skip that
+    scan): a NaN or inf is named with where it is, as a ValueError, not reported as a
+    diverged training run, and the weights are left as they were."""
+    X, y = np.zeros((6, 2)), np.array([0, 1, 2, 0, 1, 2])
+    X[3, 1] = np.nan
+    with pytest.raises(ValueError, match=r"X contains NaN entries \(the first at row 3, "
+                                         r"column 1\)"):
+        nn.fit(nn.MLP([2, 3, 3]), X, y, epochs=2)
+    X[3, 1] = -np.inf
+    with pytest.raises(ValueError, match="X contains infinite entries"):
+        nn.fit(nn.MLP([2, 3, 3]), X, y, epochs=2)
+    model = nn.MLP([2, 3, 3])
+    model.parameters["b2"][1] = np.nan
+    before = {name: value.copy() for name, value in model.parameters.items()}
+    with pytest.raises(ValueError, match=r"parameter b2 contains NaN entries \(the first at "
+                                         r"entry 1\)"):
+        nn.fit(model, np.zeros((6, 2)), y, epochs=2)
+    for name, value in model.parameters.items():
+        np.testing.assert_array_equal(value, before[name])
+
+
+def test_fit_checks_the_weights_again_after_a_callback_that_changed_them():
+    X, y = datasets.moons(n_per_class=10, seed=0)
+    model = nn.MLP([2, 4, 2], seed=0)
+
+    def callback(epoch, history):
+        model.parameters["W1"][0, 2] = np.inf
+
+    with pytest.raises(ValueError, match=r"parameter W1 \(after the callback\) contains "
+                                         r"infinite entries \(the first at row 0, column 2\)"):
+        nn.fit(model, X, y, epochs=5, lr=0.1, callback=callback)
+
+
 def test_fit_needs_one_score_per_class():
     with pytest.raises(ValueError, match="one score per class"):
         nn.fit(nn.MLP([2, 3, 1]), np.zeros((2, 2)), [0, 0], epochs=1, lr=0.1)

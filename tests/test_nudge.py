@@ -136,3 +136,14 @@ def test_an_h_small_enough_for_round_off_to_show_says_so():
     # at x = 0, x*x moves by exactly h^2 where the gradient says 0: the bend, not round-off
     bend = bp.nudge(bp.parse("x * x"), "x", 1e-12, x=0.0)
     assert bend.change == 1e-24 and bend.predicted == 0 and "round-off" not in repr(bend)
+
+
+def test_an_input_may_be_named_h_and_one_named_entry_is_refused_by_name():
+    """nudge's first three arguments are positional, so h=... after them is an input
+    (it raised "got multiple values for argument 'h'"); entry= stays nudge's own word, and
+    a graph with an input named entry is told to rename it, not that entry is missing."""
+    g = bp.parse("h * x")
+    n = bp.nudge(g, "x", 0.5, h=3, x=2)             # f = 3 x: moves by 3 * 0.5
+    assert (n.before, n.after, n.grad) == (6.0, 7.5, 3.0)
+    with pytest.raises(ValueError, match="input named 'entry'.*rename the input"):
+        bp.nudge(bp.parse("entry * x"), "x", 0.5, entry=3, x=2)

@@ -366,3 +366,10 @@ def test_a_graph_with_an_input_named_decimals_is_checked_to_places_after_its_own
     g.forward(decimals=2.0, x=3.0)
     g.backward()
     assert bp.check_prediction(g, "x", 2.0004, decimals=3).ok      # no inputs: no clash
+
+
+def test_check_shape_takes_inputs_named_guess_and_name():
+    g = bp.parse("sum(guess * name)")
+    verdict = bp.check_shape(g, "guess", (2,), guess=[1.0, 2.0], name=[3.0, 4.0])
+    assert verdict.ok, verdict
+    assert not bp.check_shape(g, "name", (1, 2), guess=[1.0, 2.0], name=[3.0, 4.0]).ok

@@ -27,18 +27,22 @@ class SoftmaxCrossEntropy(Gate):
                              f"same shape, got {scores.shape} and {targets.shape}")
         shifted = scores - scores.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
-        total = exp.sum(axis=1, keepdims=True)
+        # each row's sum, as a product with a column of ones (sum's local gradient is a
+        # row of ones, lesson 04): numpy sums along rows of a few entries several times
+        # slower, and this gate runs at every training step
+        total = exp @ np.ones((scores.shape[1], 1))
         self.p = exp / total                         # softmax, kept for backward
         self.log_p = shifted - np.log(total)         # log p, without log(exp(...))
         self.targets = targets
-        return -np.sum(targets * self.log_p) / len(scores)
+        return -np.vdot(targets, self.log_p) / len(scores)   # sum of Y * log p
 
     def backward(self, upstream, wanted=(True, True)):
         """``wanted``: which gradients to compute (training wants d scores, not d Y)."""
         scale = upstream / len(self.targets)         # upstream / N, a number
         d_scores = d_targets = None
         if wanted[0]:
-            d_scores = (self.p * self.targets.sum(axis=1, keepdims=True) - self.targets) * scale
+            row_sums = self.targets @ np.ones((self.targets.shape[1], 1))    # 1s if one-hot
+            d_scores = (self.p * row_sums - self.targets) * scale
         if wanted[1]:
             d_targets = self.log_p * -scale
         return d_scores, d_targets

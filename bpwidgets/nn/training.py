@@ -84,6 +84,8 @@ def fit(model, X, y, epochs=1000, lr=1.0, seed=0, reg=0.0, batch_size=None, call
         raise TypeError(f"callback must be a function callback(epoch, history), got "
                         f"{type(callback).__name__}")
     check_work(model, len(X), min(batch, len(X)), epochs)
+    for name, value in model.parameters.items():   # from here on, fit keeps them finite
+        check_finite(value, f"the model's parameter {name}")
     rng = np.random.default_rng(check_seed(seed))
     before = {name: value.copy() for name, value in model.parameters.items()}
     try:
@@ -147,8 +149,11 @@ def _descend(model, graph, X, y, Y, epochs, lr, rng, reg, batch, callback):
         for start in range(0, len(X), batch):
             rows = slice(None) if order is None else order[start:start + batch]
             X_rows, Y_rows, y_rows = X[rows], Y[rows], y[rows]
+            # X, Y and the parameters were checked before the loop, and every step is by
+            # a finite gradient (backward checks it): forward need not scan them again
+            values = dict(params, X=X_rows, Y=Y_rows)
             try:
-                losses.append(graph.forward(X=X_rows, Y=Y_rows, **params) * len(y_rows))
+                losses.append(graph.forward_from(values, inputs_checked=True) * len(y_rows))
             except FloatingPointError as error:
                 raise FloatingPointError(
                     f"training diverged at epoch {epoch} with lr={lr:g}: try a smaller "
@@ -163,8 +168,11 @@ def _descend(model, graph, X, y, Y, epochs, lr, rng, reg, batch, callback):
                       float(reg))
         history["loss"].append(loss)
         history["accuracy"].append(correct / len(X))
-        if callback is not None and callback(epoch, history) is False:
-            break
+        if callback is not None:
+            if callback(epoch, history) is False:
+                break
+            for name, value in params.items():   # the callback may have changed them
+                check_finite(value, f"the model's parameter {name} (after the callback)")
     return history
 
 
@@ -204,9 +212,24 @@ def _training_data(model, X, y, who):
     if n_classes < 2:
         raise ValueError("training uses a softmax over the output scores, so the last layer "
                          f"needs one score per class (at least 2); this model has {n_classes}")
-    X = check_rows(model.check_X(X), "training")
+    X = check_finite(check_rows(model.check_X(X), "training"), "X")
     y = check_labels(y, len(X), n_classes)
     return X, y, one_hot(y, n_classes)
+
+
+def check_finite(array, name):
+    """``array``, if every entry is a finite number; else an error that says where the
+    first NaN or inf is (training on it would only report a diverged loss)."""
+    bad = ~np.isfinite(array)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        value = array[where]
+        kind = "NaN" if np.isnan(value) else "infinite"
+        at = (f"at row {where[0]}, column {where[1]}" if len(where) == 2 else
+              f"at entry {where[0]}" if len(where) == 1 else f"at index {where}")
+        raise ValueError(f"{name} contains {kind} entries (the first {at}): training needs "
+                         f"finite numbers")
+    return array
 
 
 def _check_model(model, what):
