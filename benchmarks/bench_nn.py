@@ -6,10 +6,12 @@ Run by hand:  python benchmarks/bench_nn.py
     3-class spiral (300 points), full-batch gradient descent: time per epoch, and the
     wall time until train accuracy first reaches 95%.
 (b) One training step (softmax loss forward + backward + update) of a 2-layer net at
-    batch 256, through the kit's graph (``nn.fit``, which asks backward for the
-    parameters' gradients only) and through CS231n's hand-written numpy step; printed as
-    a ratio of the best of alternating rounds, measured in the same run, after checking
-    that both reach the same weights. Target: fit at most 1.2x the hand-written loop.
+    batch 256, through ``nn.fit`` (the loss graph's gates in a plain loop, ``Runner``,
+    with the parameters' gradients only) and through CS231n's hand-written numpy step;
+    printed as a ratio of the best of alternating rounds, measured in the same run, after
+    checking that both reach the same weights. Target: fit at most 1.2x the hand-written
+    loop. For comparison, the same steps through ``bp.Graph``'s own forward and
+    ``backward(wrt=...)`` (what fit ran before the runner) are timed in the same rounds.
 
 The raw graph forward+backward against numpy (no loss, no update) is in
 ``bench_vectorized.py``; this file is about the MLP and ``fit``.
@@ -82,18 +84,34 @@ def bench_step(batch=256, hidden=100, classes=3, repeats=15):
     assert worst < 1e-10, f"kit and numpy disagree after 5 steps: max difference {worst:.2e}"
 
     steps = 20         # per timed call, so fit's argument checks are spread over 20 steps
-    (kit, kit_median), (ref, ref_median) = interleaved(
+    other = nn.MLP([2, hidden, classes], activation="relu", seed=0)
+    Y = nn.one_hot(y, classes)
+    (kit, kit_median), (ref, ref_median), (graph, graph_median) = interleaved(
         [lambda: nn.fit(model, X, y, epochs=steps, lr=LR, reg=REG),
-         lambda: [numpy_step(params, X, y) for _ in range(steps)]], rounds=repeats,
-        per_round=1)
-    kit, ref, kit_median, ref_median = (t / steps for t in (kit, ref, kit_median, ref_median))
+         lambda: [numpy_step(params, X, y) for _ in range(steps)],
+         lambda: graph_steps(other, X, Y, steps)], rounds=repeats, per_round=1)
+    kit, ref, graph, kit_median, ref_median, graph_median = (
+        t / steps for t in (kit, ref, graph, kit_median, ref_median, graph_median))
     print(f"(b) one training step, 2-layer relu net [2, {hidden}, {classes}], batch {batch} "
           f"(weights agree to {worst:.0e}); best of {repeats} alternating rounds (median)")
     print(f"    hand-written numpy: {1e6 * ref:8.1f} us ({1e6 * ref_median:6.1f})")
-    print(f"    bp.nn.fit (graph):  {1e6 * kit:8.1f} us ({1e6 * kit_median:6.1f})")
+    print(f"    bp.nn.fit:          {1e6 * kit:8.1f} us ({1e6 * kit_median:6.1f})")
     print(f"    ratio kit / numpy:  {kit / ref:8.2f}x (target at most 1.2x: "
           f"{'met' if kit / ref <= 1.2 else 'missed'})")
+    print(f"    for comparison, bp.Graph forward + backward(wrt) + update, no history: "
+          f"{1e6 * graph:.1f} us ({1e6 * graph_median:.1f}), {graph / ref:.2f}x numpy")
     return kit / ref
+
+
+def graph_steps(model, X, Y, steps, lr=LR, reg=REG):
+    """fit's steps through ``bp.Graph`` itself: forward, the parameters' gradients from
+    ``backward(wrt=...)``, the update; no accuracy or history."""
+    graph, params = model.loss_graph(reg), model.parameters
+    for _ in range(steps):
+        graph.forward(X=X, Y=Y, **params)
+        grads = graph.backward(wrt=list(params))
+        for name in params:
+            params[name] -= lr * grads[name]
 
 
 def main():

@@ -395,13 +395,6 @@ class Graph:
 
         The inputs are checked on the way in; the output on the way out (a non-finite
         value inside the graph is found by backward, whose gradients it spoils)."""
-        return self.forward_from(values)
-
-    def forward_from(self, values, inputs_checked=False):
-        """``forward(**values)`` with the values in a dict. ``inputs_checked=True`` is for a
-        caller that has checked every input for NaN and inf itself and keeps them finite
-        (``nn.fit``: its data once, and parameters it steps by finite gradients): the
-        inputs are then copied but not scanned again. The output is checked all the same."""
         if len(values) != len(self._names):         # (a name misspelt: see given_values)
             self.check_input_names(values)
         self._forward_done = self._backward_done = False
@@ -416,7 +409,7 @@ class Graph:
                 for node in self._gates:
                     node._fast = None           # its gates' caches are their own again
                 Graph.marks += 1
-            self._set_inputs(values, inputs_checked)
+            self._set_inputs(values)
             self._forward_node_by_node()
         if not _finite(self.output.value):
             self.check_finite()             # walks the graph to name the first bad node
@@ -505,12 +498,11 @@ class Graph:
                     f"gradients were not computed: run backward() for every input's)")
         return self.overwritten()
 
-    def _set_inputs(self, values, checked=False):
+    def _set_inputs(self, values):
         """Give each input its value, checked. A float array is copied as it is, and all of
-        them are checked for NaN and inf together (``all_finite``; not when the caller
-        has ``checked`` them); only if that finds one are they checked one by one, to name
-        the input. Anything else (numbers, lists) goes through ``to_value``, which checks
-        it on its own."""
+        them are checked for NaN and inf together (``all_finite``); only if that finds one
+        are they checked one by one, to name the input. Anything else (numbers, lists)
+        goes through ``to_value``, which checks it on its own."""
         arrays = []
         for (name, node), value in zip(self.inputs.items(), self.given_values(values)):
             if type(value) is np.ndarray and value.dtype.kind == "f" and value.ndim:
@@ -518,7 +510,7 @@ class Graph:
                 arrays.append(node.value)
             else:
                 node.value = to_value(value, self._labels[name])
-        if arrays and not checked and not all_finite(arrays):
+        if arrays and not all_finite(arrays):
             for name, node in self.inputs.items():
                 to_value(node.value, self._labels[name])     # raises, naming the input
 
@@ -634,7 +626,7 @@ class Graph:
             self.output.grad = upstream
             self._backward_node_by_node(wanted)
             result = {name: plain(self.inputs[name].grad) for name in wanted}
-            _unshare(result)
+            unshare(result)
             finite = all_finite(result.values())
         if not finite:
             self.check_finite()                      # an inf inside the graph: name it
@@ -717,6 +709,13 @@ class Graph:
                                node not in self._learners)
                           for node in reversed(self._gates) if node in needed]
         return cache[key]
+
+    def backward_plan(self, wrt=None):
+        """The steps backward runs for the inputs in ``wrt`` (default: all) at the inputs'
+        present shapes (see ``Step``), as the last backward for them left them: after one
+        run, each knows which gradients forward broadcast (``nn.fit``'s ``Runner`` runs
+        them in a plain loop)."""
+        return self._backward_steps(self._wanted(wrt))
 
     def _slots(self, wanted):
         """Where the wanted inputs sit in the plan's arrays, as an index array (cached per
@@ -973,7 +972,7 @@ def _wrapped(error, where, hint=""):
         return RuntimeError(message)
 
 
-def _unshare(result):
+def unshare(result):
     """Give every input its own gradient array: add hands one upstream to both of its
     inputs, so after w + b, dw and db can be one array, and ``grads["w"] += reg * w``
     would change grads["b"] too. The second one gets a copy."""

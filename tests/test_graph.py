@@ -356,20 +356,6 @@ def test_forward_names_the_unknown_input(g01):
     assert "x, y, z" in str(info.value)
 
 
-def test_forward_from_a_dict_is_forward_and_still_checks_the_output():
-    """forward_from(values) runs as forward(**values); with inputs_checked=True (nn.fit's
-    promise that its inputs are finite) a NaN that slips in is still caught at the output
-    and named at its node, as forward names it."""
-    g = bp.parse("sum(w * x)")
-    w, x = np.array([1.0, -2.0]), np.array([3.0, 0.5])
-    assert g.forward_from({"w": w, "x": x}) == 1.0 * 3.0 - 2.0 * 0.5
-    assert g.forward_from({"w": w, "x": x}, inputs_checked=True) == 2.0
-    with pytest.raises(ValueError, match="input 'x' contains NaN entries"):
-        g.forward_from({"w": w, "x": np.array([np.nan, 1.0])})
-    with pytest.raises(FloatingPointError, match=r"non-finite value .* \(input 'x'\)"):
-        g.forward_from({"w": w, "x": np.array([np.nan, 1.0])}, inputs_checked=True)
-
-
 @pytest.mark.parametrize("kind", ["small", "compiled", "batched"])
 def test_a_misspelt_input_is_named_even_when_the_count_is_right(kind):
     """As many values as inputs, one of them misspelt: the error names the stranger

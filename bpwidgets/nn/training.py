@@ -7,6 +7,7 @@ import numpy as np
 
 from ..datasets import check_seed, whole_number
 from ..graph import is_number
+from ..runner import Runner
 from .mlp import MLP
 
 
@@ -59,9 +60,12 @@ down (measured on the toy data sets); a millionfold is runaway weights."""
 def fit(model, X, y, epochs=1000, lr=1.0, seed=0, reg=0.0, batch_size=None, callback=None):
     """Train ``model`` by gradient descent on the softmax loss; return the history.
 
-    Each epoch runs the loss graph forward, gets every parameter's gradient from
-    ``backward(wrt=...)`` (the parameters only: nobody steps X), and steps each
-    parameter downhill: ``p -= lr * dL/dp``.
+    Each epoch runs the loss graph forward, gets every parameter's gradient as
+    ``backward(wrt=...)`` gives it (the parameters only: nobody steps X), and steps each
+    parameter downhill: ``p -= lr * dL/dp``. The graph's gates run in a plain loop
+    (``bpwidgets.runner``), which keeps no record for pictures: after training, a picture
+    of ``model.loss_graph(reg)`` needs a forward of its own. X and the weights must be
+    finite: a NaN or inf is named with where it is.
     Full batch by default; with ``batch_size`` the rows are shuffled each epoch with
     ``np.random.default_rng(seed)`` and the step is taken per minibatch. ``reg`` adds
     L2 regularisation ``0.5 reg sum(W^2)`` (weights only, not biases).
@@ -140,7 +144,10 @@ def check_work(model, rows, batch, epochs):
 def _descend(model, graph, X, y, Y, epochs, lr, rng, reg, batch, callback):
     """fit's loop: ``epochs`` passes of gradient descent over (X, Y), checked."""
     params = model.parameters
-    names = list(params)
+    # the graph's gates in a plain loop (see runner.py): training draws none of its runs.
+    # X, Y and the weights were checked before the loop, and each step is by gradients
+    # the runner has checked, so it need not scan its inputs
+    run = Runner(graph, wrt=list(params))          # the parameters' gradients, not X's
     history = {"loss": [], "accuracy": []}
     for epoch in range(epochs):
         # full batch: the rows in order, as a slice (no copy); else a shuffled minibatch
@@ -149,17 +156,14 @@ def _descend(model, graph, X, y, Y, epochs, lr, rng, reg, batch, callback):
         for start in range(0, len(X), batch):
             rows = slice(None) if order is None else order[start:start + batch]
             X_rows, Y_rows, y_rows = X[rows], Y[rows], y[rows]
-            # X, Y and the parameters were checked before the loop, and every step is by
-            # a finite gradient (backward checks it): forward need not scan them again
-            values = dict(params, X=X_rows, Y=Y_rows)
             try:
-                losses.append(graph.forward_from(values, inputs_checked=True) * len(y_rows))
+                loss, grads = run(dict(params, X=X_rows, Y=Y_rows))
             except FloatingPointError as error:
                 raise FloatingPointError(
                     f"training diverged at epoch {epoch} with lr={lr:g}: try a smaller "
                     f"learning rate ({error})") from None
+            losses.append(loss * len(y_rows))
             correct += int(np.count_nonzero(model.scores.value.argmax(axis=1) == y_rows))
-            grads = graph.backward(wrt=names)        # the parameters only, not X or Y
             for name in params:
                 params[name] -= lr * grads[name]
         model.gradients = {name: grads[name] for name in params}
