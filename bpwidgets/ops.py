@@ -259,7 +259,8 @@ class Multiply(Gate):
         return f"({other})" if " " in other else other
 
     def slips(self):
-        check = "mul swaps: each input's local gradient is the *other* input"
+        check = ("mul swaps (the switcher): each input's local gradient is the *other* "
+                 "input, the constant in a gate drawn as *2")
         return [(0, self.a, check), (1, self.b, check)]
 
     def fold(self, c, on_left):                  # 2 * x: '*2'

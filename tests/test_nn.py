@@ -467,6 +467,24 @@ def test_counts_not_written_yet_give_nothing_away():
     assert not partial.ok and repr(partial).startswith("NOT YET")
 
 
+def test_counts_right_so_far_are_told_so_and_a_single_count_reads_right():
+    """Filling my_counts in one at a time: right counts with others still None were told
+    "2 of the 2 counts you wrote are right; the hints below say what to look at", with
+    no hints below; one wrong count read "0 of the 1 counts"."""
+    head, _ = verdict_lines(nn.check_counts([3, 4, 4, 1], neurons=9, weights=32, biases=None,
+                                            parameters=None))
+    assert head == ("NOT YET: the 2 counts you wrote are right so far; write the other 2 "
+                    "(still None) and run this cell again.")
+    head, _ = verdict_lines(nn.check_counts([3, 4, 4, 1], neurons=9, biases=None))
+    assert head.startswith("NOT YET: the count you wrote is right so far; write the other 1")
+    head, lines = verdict_lines(nn.check_counts([2, 100, 3], parameters=600))
+    assert head == ("NOT YET: the count you wrote is not right yet; the hint below says what "
+                    "to look at.")
+    head, _ = verdict_lines(nn.check_counts([3, 4, 4, 1], neurons=8, weights=32, biases=None))
+    assert head == "NOT YET: 1 of the 2 counts you wrote is right; the hint below says what " \
+                   "to look at."
+
+
 @pytest.mark.parametrize("sizes, activation, name, guess, words", [
     ([3, 4, 4, 1], "relu", "neurons", 3 + 4 + 4 + 1, "input layer is not counted"),
     ([3, 4, 4, 1], "relu", "neurons", 4 + 4, "output layer's units are neurons too"),
@@ -490,7 +508,7 @@ def test_each_classic_slip_gets_its_hint_and_not_the_number(sizes, activation, n
                                                             guess, words):
     check = nn.check_counts(sizes, activation, **{name: guess})
     head, lines = verdict_lines(check)
-    assert not check.ok and head.startswith("NOT YET: 0 of the 1 counts")
+    assert not check.ok and head.startswith("NOT YET: the count you wrote is not right yet")
     prefix = f"{name} = {guess}: NOT YET. "
     assert lines[name].startswith(prefix) and words in lines[name]
     hint = lines[name][len(prefix):]

@@ -164,6 +164,19 @@ def test_activation_explorer_refuses_what_its_slider_cannot_show(kwargs, error, 
     assert wide.value == pytest.approx(1 / (1 + np.exp(-12.0)))
 
 
+def test_activation_explorer_refuses_an_x_set_from_code_beyond_its_slider():
+    """probe.x.value = 10 on a slider to 8 was moved to 8 without a word, and the
+    student's loop printed x = 10 beside sigmoid's numbers at 8 (lesson 06)."""
+    import traitlets
+    probe = ActivationExplorer("sigmoid", x=0.0)
+    with pytest.raises(traitlets.TraitError, match=r"x = 10 is outside this explorer's "
+                                                   r"x_range \(-8, 8\).*x_range=\(-15, 15\)"):
+        probe.x.value = 10.0
+    assert probe.x.value == 0.0 and probe.gradient == pytest.approx(0.25)
+    probe.x.value = -8.0                             # the ends are on the slider
+    assert probe.gradient == pytest.approx(np.exp(-8.0) / (1 + np.exp(-8.0)) ** 2)
+
+
 def test_activation_explorer_writes_x_as_it_was_given():
     """relu(0.0) = 0.0400 contradicted itself: x = 0.04 is written with its digits."""
     explorer = ActivationExplorer("relu", x=0.04)

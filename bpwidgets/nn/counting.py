@@ -30,14 +30,27 @@ class CountCheck:
     def headline(self):
         written = [g for g in self.guesses.values() if g is not None]
         if not written:
-            return ("NOT YET: write your counts first (replace each None in my_counts "
-                    "with a number), then run this cell.")
+            return ("NOT YET: write your counts first (a number in place of each None), "
+                    "then run this cell.")
         if self.ok:
             return (f"RIGHT: every count is right for the net {list(self.sizes)} with "
                     f"{self.activation} activations.")
         right = sum(line.endswith(": RIGHT") for line in self.lines)
+        missing = len(self.guesses) - len(written)
+        if right == len(written):             # right so far, some still to write
+            return (f"NOT YET: {_counted(right, 'count')} you wrote "
+                    f"{'is' if right == 1 else 'are'} right so far; write the other "
+                    f"{missing} (still None) and run this cell again.")
+        hints = "the hint below says" if len(written) - right == 1 else "the hints below say"
+        if len(written) == 1:
+            return f"NOT YET: the count you wrote is not right yet; {hints} what to look at."
         return (f"NOT YET: {right} of the {len(written)} counts you wrote "
-                f"{'is' if right == 1 else 'are'} right; the hints below say what to look at.")
+                f"{'is' if right == 1 else 'are'} right; {hints} what to look at.")
+
+
+def _counted(n, word):
+    """'the 2 counts', or 'the count' for one."""
+    return f"the {word}" if n == 1 else f"the {n} {word}s"
 
 
 def check_counts(sizes, activation="relu", **guesses):

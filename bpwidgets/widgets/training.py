@@ -19,6 +19,7 @@ import math
 import threading
 
 import ipywidgets as widgets
+import traitlets
 
 from .. import datasets, nn, plots
 from ..graph import is_number
@@ -279,8 +280,8 @@ class ActivationExplorer(widgets.VBox, _Guarded):
         self.x_range = x_range
         self.activation = widgets.Dropdown(options=list(nn.ACTIVATIONS), value=activation,
                                            description="activation")
-        self.x = widgets.FloatSlider(value=x, min=x_range[0], max=x_range[1], step=0.1,
-                                     description="x", readout_format=".1f")
+        self.x = PointSlider(value=x, min=x_range[0], max=x_range[1], step=0.1,
+                             description="x", readout_format=".1f")
         self.status = widgets.HTML()
         self.image = widgets.Image(format="png", layout=widgets.Layout(align_self="flex-start"))
         for control in (self.activation, self.x):
@@ -299,6 +300,23 @@ class ActivationExplorer(widgets.VBox, _Guarded):
         self.image.value = plots.figure_png(plots.activation_point(name, x, self.x_range))
         self.status.value = (f"{html.escape(name)}({x:.4g}) = {value:.4f}; local gradient "
                              f"{grad:.4f}: {html.escape(plots.gradient_note(name, grad))}")
+
+
+class PointSlider(widgets.FloatSlider):
+    """The explorer's x slider. A value set from code outside its range is refused with a
+    clear error: a FloatSlider moves it to the end of the range without a word, and
+    ``probe.x.value = 10`` on a slider to 8 gave sigmoid's numbers at 8 beside a
+    student's x = 10."""
+
+    @traitlets.validate("value")
+    def _validate_value(self, proposal):
+        value = proposal["value"]
+        if not self.min <= value <= self.max:
+            raise traitlets.TraitError(
+                f"x = {value:g} is outside this explorer's x_range ({self.min:g}, "
+                f"{self.max:g}), and the slider cannot show it: make one with a wider "
+                f"range, e.g. bp.ActivationExplorer(x_range=(-15, 15))")
+        return value
 
 
 def _slider_range(given, name):
