@@ -20,15 +20,19 @@ the engine does). Two more lines run the same gates in a plain loop (``bare.py``
 the floor under any engine that runs the lecture's gates one by one; and with the
 kit's guarantees added (input copies, NaN/inf checks on the inputs and gradients,
 numpy's warnings silenced, every node's numbers kept for pictures), the floor under any
-engine that also keeps those promises. The script checks that all four agree, then
-prints the best of alternating rounds (medians in brackets) and each one's ratio to
-numpy by hand, measured in the same run.
+engine that also keeps those promises. A fifth line runs the same graph through
+``bpwidgets.runner.Runner``, ``nn.fit``'s plain loop: the graph's gates without its
+record of runs (which pictures need), its inputs unchecked (fit checks them once), the
+output and the gradients checked. The script checks that all five agree, then prints
+the best of alternating rounds (medians in brackets) and each one's ratio to numpy by
+hand, measured in the same run.
 """
 
 import numpy as np
 
 import bpwidgets as bp
 from bare import bare_loop
+from bpwidgets.runner import Runner
 from timing import interleaved
 
 BATCH, HIDDEN, CLASSES = 256, 100, 3
@@ -121,30 +125,34 @@ def run(dim):
 
 
 def timed(g, values, by_hand, rounds, per_round):
-    """Check that the kit and both loops agree with ``by_hand``, then time all four."""
+    """Check that the kit, both loops and the runner agree with ``by_hand``, then time all
+    five."""
     bare, guarded = bare_loop(g, values), bare_loop(g, values, guarded=True)
-    agree([engine_step(g, values), bare(values), guarded(values)], by_hand(**values), values)
+    run = Runner(g)
+    agree([engine_step(g, values), bare(values), guarded(values), run(values), run(values)],
+          by_hand(**values), values)
     return interleaved([lambda: engine_step(g, values), lambda: by_hand(**values),
-                        lambda: bare(values), lambda: guarded(values)],
+                        lambda: bare(values), lambda: guarded(values), lambda: run(values)],
                        rounds=rounds, per_round=per_round)
 
 
 def line(label, *times):
-    """One row: the four times (best and median), then the kit's and both loops' ratios
-    to numpy by hand."""
+    """One row: the five times (best and median), then the kit's, both loops' and the
+    runner's ratios to numpy by hand."""
     cells = [f"{best * 1e6:7.1f} us ({median * 1e6:5.1f})" for best, median in times]
     hand = times[1][0]
-    ratios = [f"{times[k][0] / hand:7.2f}x" for k in (0, 2, 3)]
+    ratios = [f"{times[k][0] / hand:7.2f}x" for k in (0, 2, 3, 4)]
     return f"{label:>5} " + " ".join(cells) + " " + " ".join(ratios)
 
 
 HEADER = (f"{'':>5} {'bpwidgets':>19} {'numpy by hand':>19} {'bare loop':>19} "
-          f"{'loop + checks':>19} {'kit':>8} {'bare':>8} {'checks':>8}")
+          f"{'loop + checks':>19} {'Runner':>19} {'kit':>8} {'bare':>8} {'checks':>8} "
+          f"{'Runner':>8}")
 
 
 def main():
     times = run_small()
-    small, floor = times[0][0] / times[1][0], times[3][0] / times[1][0]
+    small, floor, runner = (times[k][0] / times[1][0] for k in (0, 3, 4))
     print("(a) sum(tanh(W2 @ relu(W1 @ X + b1) + b2)), W1 64x2, X 2x256, W2 3x64; "
           "forward + backward, best of 15 alternating rounds (median)")
     print(HEADER)
@@ -165,6 +173,7 @@ def main():
           "(values and gradients agree to 1e-10)")
     return {"small net vs numpy (x slower)": small,
             "small net, loop + the kit's checks": floor,
+            "small net, Runner (fit's loop)": runner,
             "2-layer nets vs numpy, worst": worst}
 
 

@@ -771,3 +771,25 @@ def test_the_cache_check_sees_a_dict_cache_and_not_the_kits_own_calls():
     bp.backward_steps(g)
     bp.render.to_svg(g, show_local=True)
     assert g.backward() == {"x": 12.0}
+
+
+def test_a_mismatch_only_on_kinks_gets_no_verdict_and_a_real_bug_still_fails():
+    """A correct relu checked at 0 was headed FAIL, and a note under it said the mismatch is
+    no evidence of a bug: a student reads the first word. Where every mismatch sits on a
+    kink with backprop's value between the two slopes, the check has no verdict."""
+    relu = bp.gradcheck(ReLU(), np.array([0.0, 1.5, -2.0]))
+    assert not relu.ok
+    assert relu.verdict.startswith("NO VERDICT: ReLU gate: every mismatch sits on a kink, "
+                                   "where this check cannot tell right from wrong")
+    graph = bp.gradcheck(bp.parse("relu(x) * y + max(x, y)"), x=0.0, y=2.0)
+    assert graph.verdict.startswith("NO VERDICT: every mismatch sits on a kink")
+    # wrong on the kink too (3 lies outside the slopes 0 and 1): a bug, FAIL
+    assert bp.gradcheck(ReLUTimesThree(), 0.0).verdict.startswith("FAIL: ")
+    # right on the kink (0 lies between the slopes), wrong away from it: FAIL
+
+    class ReLUTimesThreeAboveZero(ReLU):
+        def backward(self, upstream):
+            return (3.0 * upstream * (self.x > 0),)
+
+    mixed = bp.gradcheck(ReLUTimesThreeAboveZero(), np.array([0.0, 1.5]))
+    assert mixed.verdict.startswith("FAIL: ") and "3 times the numerical" in mixed.verdict
