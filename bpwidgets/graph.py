@@ -484,9 +484,9 @@ class Graph:
         nodes with it ran since (see forward_done). Error messages add it."""
         if self._forward_done and not (self.forward_done and (
                 not self._backward_done or self.backward_done)):
-            return (" (this graph did run, but another graph that shares nodes with it has "
-                    "run since and written its own numbers on them: run forward(...) on this "
-                    "graph again)")
+            return (" (this graph did run, but another graph that shares nodes with it, or "
+                    "a training run (nn.fit), has run since and written its own numbers on "
+                    "them: run forward(...) on this graph again)")
         return ""
 
     def gradients_gone(self):

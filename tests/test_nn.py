@@ -326,6 +326,46 @@ def test_fit_checks_the_weights_again_after_a_callback_that_changed_them():
         nn.fit(model, X, y, epochs=5, lr=0.1, callback=callback)
 
 
+def test_a_step_that_overflows_to_inf_is_divergence_and_the_weights_go_back():
+    """A finite gradient times a finite lr can overflow; with a dead relu the loss and the
+    gradients stayed finite, and fit returned W1 = -inf without a word."""
+    X, y = np.array([[1.0], [2.0], [1.0], [2.0]]), np.array([0, 1, 0, 1])
+    model = nn.MLP([1, 1, 2], activation="relu", seed=0)
+    model.parameters["W1"][...], model.parameters["b1"][...] = 1e-307, 0.0
+    model.parameters["W2"][...], model.parameters["b2"][...] = [[1e307, -1e307]], 0.0
+    before = {name: value.copy() for name, value in model.parameters.items()}
+    with pytest.raises(FloatingPointError, match=r"diverged at epoch 0 with lr=10: a step "
+                                                 r"made W1 infinite.*weights are back"):
+        nn.fit(model, X, y, epochs=5, lr=10)
+    for name, value in model.parameters.items():
+        np.testing.assert_array_equal(value, before[name])
+
+
+def test_a_net_with_an_activation_you_wrote_trains_as_one_of_the_kits():
+    """The runner runs the kit's gates only; a gate a learner wrote goes through the graph
+    (fit refused such a model for a while). Softplus by hand against the kit's own
+    softplus-free check: the loss falls and the gradients pass gradcheck."""
+    class Softplus(bp.Gate):
+        def forward(self, x):
+            self.x = x
+            return np.log1p(np.exp(x))
+
+        def backward(self, upstream):
+            return (upstream / (1 + np.exp(-self.x)),)
+
+    from bpwidgets.nn.activations import ACTIVATIONS, Activation
+    ACTIVATIONS["softplus"] = Activation("softplus", "log(1 + e^x)", lambda z: Softplus()(z))
+    try:
+        X, y = datasets.moons(n_per_class=20, seed=0)
+        model = nn.MLP([2, 5, 2], activation="softplus", seed=0)
+        history = nn.fit(model, X, y, epochs=30, lr=0.5)
+        assert history["loss"][-1] < history["loss"][0]
+        assert bp.gradcheck(model.loss_graph(), X=X, Y=nn.one_hot(y, 2),
+                            **model.parameters).ok
+    finally:
+        del ACTIVATIONS["softplus"]
+
+
 def test_fit_needs_one_score_per_class():
     with pytest.raises(ValueError, match="one score per class"):
         nn.fit(nn.MLP([2, 3, 1]), np.zeros((2, 2)), [0, 0], epochs=1, lr=0.1)
@@ -476,7 +516,7 @@ def test_counts_right_so_far_are_told_so_and_a_single_count_reads_right():
     assert head == ("NOT YET: the 2 counts you wrote are right so far; write the other 2 "
                     "(still None) and run this cell again.")
     head, _ = verdict_lines(nn.check_counts([3, 4, 4, 1], neurons=9, biases=None))
-    assert head.startswith("NOT YET: the count you wrote is right so far; write the other 1")
+    assert head.startswith("NOT YET: the count you wrote is right so far; write the last one")
     head, lines = verdict_lines(nn.check_counts([2, 100, 3], parameters=600))
     assert head == ("NOT YET: the count you wrote is not right yet; the hint below says what "
                     "to look at.")

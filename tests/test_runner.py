@@ -73,34 +73,49 @@ def test_a_nan_or_inf_is_named_as_the_graph_names_it():
     run(dict(w=np.ones(3), x=np.ones(3)))
     with pytest.raises(FloatingPointError, match=r"non-finite value .* at node n3 \(exp\)"):
         run(dict(w=np.ones(3), x=np.array([1.0, 800.0, 2.0])))    # exp(800) = inf
-    # 1 / exp(-800) = inf inside, a finite output, and a NaN gradient: named too
-    h = bp.parse("sum(log(1 + 1 / exp(w * x)))")
+    # 1 / exp(-800) = inf inside, a finite output (0), and a NaN gradient: named too
+    h = bp.parse("sum(1 / (1 + 1 / exp(w * x)))")
     run = Runner(h)
     run(dict(w=np.ones(2), x=np.ones(2)))
-    with pytest.raises(FloatingPointError, match="non-finite"):
+    with pytest.raises(FloatingPointError, match=r"non-finite value .* at node n7 \(div\)"):
         run(dict(w=np.ones(2), x=np.array([1.0, -800.0])))
+    # an inf output with finite gradients for what was asked: still refused, as forward does
+    run = Runner(bp.parse("sum(exp(a)) + sum(b)"), wrt=["b"])
+    run(dict(a=np.ones(2), b=np.ones(2)))
+    with pytest.raises(FloatingPointError, match=r"non-finite value .*\(exp\)"):
+        run(dict(a=np.array([1.0, 800.0]), b=np.ones(2)))
 
 
-def test_graphs_that_share_its_nodes_know_they_did_not_run_them():
-    """After fit, the model's own graph must not hand out numbers from before it: its
-    nodes now hold the runner's."""
-    X = np.random.default_rng(0).standard_normal((6, 2))
-    y = np.array([0, 1, 2, 0, 1, 2])
-    model = nn.MLP([2, 4, 3], seed=0)
-    model.forward(X)
-    assert model.graph.forward_done
-    run = Runner(model.loss_graph(), wrt=list(model.parameters))
-    values = dict(model.parameters, X=X, Y=nn.one_hot(y, 3))
-    run(values)
-    model.parameters["W1"] += 0.5           # as a step would
-    run(values)
-    assert not model.graph.forward_done and not model.loss_graph().forward_done
-    with pytest.raises(RuntimeError, match="call forward"):
-        model.graph.backward(np.ones((6, 3)))
-    np.testing.assert_array_equal(model.scores.value, model.forward(X))   # the runner's
+def test_gradients_are_the_nodes_own_and_not_shared_between_inputs():
+    """add hands one upstream array to both inputs: dw and db must be two arrays (as
+    backward gives them), and the nodes hold the run's gradients."""
+    g = bp.parse("sum((w + b) * x)")
+    run = Runner(g)
+    run(dict(w=np.ones(3), b=np.zeros(3), x=np.full(3, 2.0)))
+    values = dict(w=np.ones(3), b=np.zeros(3), x=np.array([1.0, 2.0, 3.0]))
+    _, grads = run(values)
+    np.testing.assert_array_equal(grads["w"], [1.0, 2.0, 3.0])
+    assert grads["w"] is not grads["b"] and np.array_equal(grads["w"], grads["b"])
+    for name, grad in grads.items():
+        np.testing.assert_array_equal(g.inputs[name].grad, grad)
 
 
-def test_what_it_cannot_run_is_refused_with_the_reason():
+def test_what_is_not_a_float_array_by_the_graphs_names_goes_through_the_graph():
+    g = bp.parse("sum(x * x)")
+    run = Runner(g)
+    run(dict(x=np.ones(3)))
+    # int64 entries would wrap round in x * x; the graph makes floats of them
+    output, _ = run(dict(x=np.array([2**32, 1, 1])))
+    assert output == pytest.approx(2.0**64 + 2)
+    with pytest.raises(ValueError, match="unknown input 'y'"):
+        run(dict(x=np.ones(3), y=np.ones(3)))
+    with pytest.raises(ValueError, match="missing a value for input 'x'"):
+        run({})
+
+
+def test_a_graph_with_a_gate_of_yours_or_a_compiled_plan_runs_through_the_graph():
+    """fit of a net with an activation a learner wrote trained before the runner; the
+    runner must run such a graph itself, every time, with its checks."""
     class Double(bp.Gate):
         def forward(self, a):
             return 2 * a
@@ -109,14 +124,67 @@ def test_what_it_cannot_run_is_refused_with_the_reason():
             return (2 * upstream,)
 
     x = bp.inputs("x")
-    with pytest.raises(ValueError, match="kit's own gates only.*run the graph itself"):
-        Runner(bp.Graph(Double()(x)))
-    with pytest.raises(TypeError, match="needs a bp.Graph"):
-        Runner("x * y")
-    chain = x
+    run = Runner(bp.Graph(bp.sum(Double()(x) * x)))
+    for k in range(3):
+        output, grads = run(dict(x=np.array([1.0, float(k)])))
+        assert output == 2 * (1 + k * k) and list(grads["x"]) == [4.0, 4.0 * k]
+    assert not run.plans
+    chain = t = bp.inputs("t")
     for k in range(120):                    # a graph of numbers big enough to be compiled
         chain = bp.tanh(chain * 0.5 + k)
-    with pytest.raises(ValueError, match="runs level by level"):
-        Runner(bp.Graph(chain))
+    compiled = bp.Graph(chain)
+    assert compiled.plan is not None
+    run = Runner(compiled)
+    assert t is compiled.inputs["t"]
+    assert run(dict(t=0.3)) == (compiled.forward(t=0.3), compiled.backward())
+
+
+def test_what_it_cannot_run_is_refused_with_the_reason():
+    with pytest.raises(TypeError, match="needs a bp.Graph"):
+        Runner("x * y")
     with pytest.raises(ValueError, match="output is one number"):
         Runner(bp.parse("2 * x"))(dict(x=np.ones(3)))
+
+
+def test_graphs_that_share_its_nodes_know_they_did_not_run_them():
+    """After fit, the model's own graph must not hand out numbers from before it: its
+    nodes now hold the runner's. The graph itself, run once to learn the plan, must know
+    too."""
+    X = np.random.default_rng(0).standard_normal((6, 2))
+    y = np.array([0, 1, 2, 0, 1, 2])
+    model = nn.MLP([2, 4, 3], seed=0)
+    model.forward(X)
+    assert model.graph.forward_done
+    loss_graph = model.loss_graph()
+    run = Runner(loss_graph, wrt=list(model.parameters))
+    values = dict(model.parameters, X=X, Y=nn.one_hot(y, 3))
+    run(values)                              # through the graph: it has run
+    assert loss_graph.forward_done and model.graph.forward_done    # (the same numbers)
+    run(dict(values, W1=values["W1"] + 0.5))     # the plain loop, other weights
+    assert not model.graph.forward_done and not loss_graph.forward_done
+    with pytest.raises(RuntimeError, match="call forward.*a training run"):
+        loss_graph.backward(wrt=["W1"])
+
+
+def test_a_run_stopped_half_way_leaves_no_graph_believing_its_numbers():
+    """A kernel interrupt in the middle of a step: gates already called hold the step's
+    numbers in their caches, so a graph sharing them must not report forward_done (its
+    backward gave gradients from the other run's caches)."""
+    X = np.random.default_rng(0).standard_normal((6, 2))
+    model = nn.MLP([2, 4, 3], activation="tanh", seed=0)
+    values = dict(model.parameters, X=X, Y=nn.one_hot([0, 1, 2, 0, 1, 2], 3))
+    run = Runner(model.loss_graph(), wrt=list(model.parameters))
+    run(values)
+    (plan,) = run.plans.values()
+
+    def stop(*args):
+        raise KeyboardInterrupt
+
+    forward, slot, parents = plan.forward[-2]           # a gate late in forward
+    plan.forward[-2] = (stop, slot, parents)
+    X_val = np.random.default_rng(1).standard_normal((6, 2))
+    model.forward(X_val)                                 # a validation pass in between
+    assert model.graph.forward_done
+    with pytest.raises(KeyboardInterrupt):
+        run(values)
+    assert not model.graph.forward_done

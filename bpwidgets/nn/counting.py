@@ -38,9 +38,10 @@ class CountCheck:
         right = sum(line.endswith(": RIGHT") for line in self.lines)
         missing = len(self.guesses) - len(written)
         if right == len(written):             # right so far, some still to write
+            rest = "the last one" if missing == 1 else f"the other {missing}"
             return (f"NOT YET: {_counted(right, 'count')} you wrote "
-                    f"{'is' if right == 1 else 'are'} right so far; write the other "
-                    f"{missing} (still None) and run this cell again.")
+                    f"{'is' if right == 1 else 'are'} right so far; write {rest} (still "
+                    f"None) and run this cell again.")
         hints = "the hint below says" if len(written) - right == 1 else "the hints below say"
         if len(written) == 1:
             return f"NOT YET: the count you wrote is not right yet; {hints} what to look at."

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from ..datasets import check_seed, whole_number
-from ..graph import is_number
+from ..graph import all_finite, is_number
 from ..runner import Runner
 from .mlp import MLP
 
@@ -145,17 +145,20 @@ def _descend(model, graph, X, y, Y, epochs, lr, rng, reg, batch, callback):
     """fit's loop: ``epochs`` passes of gradient descent over (X, Y), checked."""
     params = model.parameters
     # the graph's gates in a plain loop (see runner.py): training draws none of its runs.
-    # X, Y and the weights were checked before the loop, and each step is by gradients
-    # the runner has checked, so it need not scan its inputs
+    # It does not scan its inputs: X, Y and the weights were checked before the loop, and
+    # the weights are checked again after every step
     run = Runner(graph, wrt=list(params))          # the parameters' gradients, not X's
     history = {"loss": [], "accuracy": []}
     for epoch in range(epochs):
-        # full batch: the rows in order, as a slice (no copy); else a shuffled minibatch
+        # full batch: every row, in order; else shuffled minibatches
         order = None if batch >= len(X) else rng.permutation(len(X))
         losses, correct = [], 0
         for start in range(0, len(X), batch):
-            rows = slice(None) if order is None else order[start:start + batch]
-            X_rows, Y_rows, y_rows = X[rows], Y[rows], y[rows]
+            if order is None:
+                X_rows, Y_rows, y_rows = X, Y, y
+            else:
+                rows = order[start:start + batch]
+                X_rows, Y_rows, y_rows = X[rows], Y[rows], y[rows]
             try:
                 loss, grads = run(dict(params, X=X_rows, Y=Y_rows))
             except FloatingPointError as error:
@@ -164,8 +167,14 @@ def _descend(model, graph, X, y, Y, epochs, lr, rng, reg, batch, callback):
                     f"learning rate ({error})") from None
             losses.append(loss * len(y_rows))
             correct += int(np.count_nonzero(model.scores.value.argmax(axis=1) == y_rows))
-            for name in params:
-                params[name] -= lr * grads[name]
+            with np.errstate(over="ignore", invalid="ignore"):   # checked just below
+                for name in params:
+                    params[name] -= lr * grads[name]
+            if not all_finite(params.values()):    # a finite step can still overflow
+                bad = next(name for name, value in params.items() if not all_finite([value]))
+                raise FloatingPointError(
+                    f"training diverged at epoch {epoch} with lr={lr:g}: a step made {bad} "
+                    f"infinite; try a smaller learning rate")
         model.gradients = {name: grads[name] for name in params}
         loss = math.fsum(losses) / len(X)
         _check_growth(loss, history["loss"][0] if history["loss"] else loss, epoch, lr,
