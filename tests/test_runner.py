@@ -188,3 +188,22 @@ def test_a_run_stopped_half_way_leaves_no_graph_believing_its_numbers():
     with pytest.raises(KeyboardInterrupt):
         run(values)
     assert not model.graph.forward_done
+
+
+def test_fit_after_fit_reuses_what_the_runner_learnt():
+    """The training view trains a few epochs at a time: the runner of a model's loss graph
+    is kept, so a second fit call runs the plain loop from its first step, with the same
+    numbers as one call of all the epochs."""
+    X = np.random.default_rng(0).standard_normal((12, 2))
+    y = np.arange(12) % 3
+    model, whole = nn.MLP([2, 6, 3], seed=0), nn.MLP([2, 6, 3], seed=0)
+    first = nn.fit(model, X, y, epochs=3, lr=0.5)
+    graph = model.loss_graph()
+    graph.forward = None                      # the graph itself is not run again
+    try:
+        second = nn.fit(model, X, y, epochs=3, lr=0.5)
+    finally:
+        del graph.forward
+    assert first["loss"] + second["loss"] == nn.fit(whole, X, y, epochs=6, lr=0.5)["loss"]
+    for name, value in model.parameters.items():
+        np.testing.assert_array_equal(value, whole.parameters[name])

@@ -2,6 +2,7 @@
 accuracy, and the checks on the data they are given."""
 
 import math
+import weakref
 
 import numpy as np
 
@@ -147,7 +148,9 @@ def _descend(model, graph, X, y, Y, epochs, lr, rng, reg, batch, callback):
     # the graph's gates in a plain loop (see runner.py): training draws none of its runs.
     # It does not scan its inputs: X, Y and the weights were checked before the loop, and
     # the weights are checked again after every step
-    run = Runner(graph, wrt=list(params))          # the parameters' gradients, not X's
+    if graph not in RUNNERS:                       # learnt once, for fit after fit
+        RUNNERS[graph] = Runner(graph, wrt=list(params))   # the parameters' gradients only
+    run = RUNNERS[graph]
     history = {"loss": [], "accuracy": []}
     for epoch in range(epochs):
         # full batch: every row, in order; else shuffled minibatches
@@ -187,6 +190,11 @@ def _descend(model, graph, X, y, Y, epochs, lr, rng, reg, batch, callback):
             for name, value in params.items():   # the callback may have changed them
                 check_finite(value, f"the model's parameter {name} (after the callback)")
     return history
+
+
+RUNNERS = weakref.WeakKeyDictionary()
+"""A model's loss graph -> its Runner: what the runner learns (one graph run per input
+shape) is kept for the next fit call (the training view trains a few epochs at a time)."""
 
 
 def _check_growth(loss, first, epoch, lr, reg):
