@@ -32,8 +32,8 @@ def why_not(nodes, describe):
         if node.gate is not None and not (node.gate.elementwise
                                           and OPS.get(node.gate.name) is type(node.gate)):
             return f"{describe(node)} is not an elementwise built-in gate"
-        if node.gate is None and node.value is not None and np.ndim(node.value) != 0:
-            return f"{describe(node)} is an array constant"
+        if node.kind == "constant" and np.ndim(node.value) != 0:    # (an input's value is
+            return f"{describe(node)} is an array constant"        # the next forward's)
     return None
 
 

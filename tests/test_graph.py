@@ -885,6 +885,19 @@ def test_a_compiled_graph_given_an_array_runs_node_by_node_like_a_small_one():
                                rtol=1e-12)
 
 
+def test_an_input_that_once_held_an_array_does_not_stop_a_new_graph_compiling():
+    """An input's value is whatever the next forward gives it: a big scalar graph built on
+    an input that another graph had run with an array was refused its plan ("input 'x0'
+    is an array constant") and ran node by node."""
+    output, values = scalar_mlp()
+    x0 = next(node for node in bp.Graph(output).nodes if node.name == "x0")
+    small = bp.Graph(x0 * 2.0)
+    small.forward(x0=np.array([1.0, 2.0]))
+    g = bp.Graph(output)
+    assert g.plan is not None
+    assert g.forward(**values) == pytest.approx(bp.Graph(output).forward(**values))
+
+
 def test_a_compiled_graph_back_on_scalars_after_an_array_run_draws_the_scalar_run():
     """Per-edge numbers after scalar, array, then scalar runs again belong to the last
     run: the level-by-level run takes its gates back from the node-by-node one."""
