@@ -177,6 +177,17 @@ def test_activation_explorer_refuses_an_x_set_from_code_beyond_its_slider():
     assert probe.gradient == pytest.approx(np.exp(-8.0) / (1 + np.exp(-8.0)) ** 2)
 
 
+def test_activation_explorer_names_the_activations_when_code_picks_another():
+    import traitlets
+    probe = ActivationExplorer("relu", x=-2.0)
+    with pytest.raises(traitlets.TraitError, match="activation 'Tanh' is not one of "
+                                                   "'sigmoid', 'tanh', 'relu'"):
+        probe.activation.value = "Tanh"
+    probe.activation.value = "tanh"
+    assert probe.activation.index == list(nn.ACTIVATIONS).index("tanh")
+    assert probe.gradient == pytest.approx(1 - np.tanh(-2.0) ** 2)
+
+
 def test_activation_explorer_writes_x_as_it_was_given():
     """relu(0.0) = 0.0400 contradicted itself: x = 0.04 is written with its digits."""
     explorer = ActivationExplorer("relu", x=0.04)

@@ -278,8 +278,8 @@ class ActivationExplorer(widgets.VBox, _Guarded):
             raise ValueError(f"x must be a number within x_range {x_range} (the slider "
                              f"cannot show {x!r}); widen x_range, e.g. x_range=(-15, 15)")
         self.x_range = x_range
-        self.activation = widgets.Dropdown(options=list(nn.ACTIVATIONS), value=activation,
-                                           description="activation")
+        self.activation = ActivationMenu(options=list(nn.ACTIVATIONS), value=activation,
+                                         description="activation")
         self.x = PointSlider(value=x, min=x_range[0], max=x_range[1], step=0.1,
                              description="x", readout_format=".1f")
         self.status = widgets.HTML()
@@ -300,6 +300,20 @@ class ActivationExplorer(widgets.VBox, _Guarded):
         self.image.value = plots.figure_png(plots.activation_point(name, x, self.x_range))
         self.status.value = (f"{html.escape(name)}({x:.4g}) = {value:.4f}; local gradient "
                              f"{grad:.4f}: {html.escape(plots.gradient_note(name, grad))}")
+
+
+class ActivationMenu(widgets.Dropdown):
+    """The explorer's activation menu: a name set from code that is not on it is refused
+    naming the ones that are (a Dropdown says only "Invalid selection: value not found")."""
+
+    @traitlets.validate("value")
+    def _validate_value(self, proposal):
+        try:
+            return super()._validate_value(proposal)
+        except traitlets.TraitError:
+            raise traitlets.TraitError(
+                f"activation {proposal['value']!r} is not one of "
+                f"{', '.join(map(repr, self.options))}") from None
 
 
 class PointSlider(widgets.FloatSlider):
