@@ -495,7 +495,8 @@ class Graph:
         inputs only (``wrt=``). Error messages add it."""
         if self._only is not None and self.forward_done:
             return (f" (the last backward ran with wrt={self._only} only, so the other "
-                    f"gradients were not computed: run backward() for every input's)")
+                    f"gradients were not computed: run backward() for every input's "
+                    f"gradient)")
         return self.overwritten()
 
     def _set_inputs(self, values):

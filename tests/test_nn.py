@@ -334,7 +334,7 @@ def test_a_step_that_overflows_to_inf_is_divergence_and_the_weights_go_back():
     model.parameters["W1"][...], model.parameters["b1"][...] = 1e-307, 0.0
     model.parameters["W2"][...], model.parameters["b2"][...] = [[1e307, -1e307]], 0.0
     before = {name: value.copy() for name, value in model.parameters.items()}
-    with pytest.raises(FloatingPointError, match=r"diverged at epoch 0 with lr=10: a step "
+    with pytest.raises(FloatingPointError, match=r"diverged at epoch 1 with lr=10: a step "
                                                  r"made W1 infinite.*weights are back"):
         nn.fit(model, X, y, epochs=5, lr=10)
     for name, value in model.parameters.items():
@@ -394,6 +394,18 @@ def test_divergence_puts_the_weights_back_for_the_retry():
     fresh = nn.fit(nn.MLP([2, 100, 3], activation="relu", seed=0), X, y, epochs=300, lr=0.5)
     assert retry == fresh                            # the same run as from a fresh model
     assert retry["loss"][0] < 2 and retry["accuracy"][-1] > 0.9
+
+
+def test_divergence_counts_epochs_from_one_as_the_history_does():
+    """The lessons and the history count epochs from 1 (history[0] is epoch 1); the error
+    said 'diverged at epoch 3' for the 4th epoch."""
+    X, y = datasets.spiral(n_per_class=20, seed=0)
+    seen = []
+    with pytest.raises(FloatingPointError) as caught:
+        nn.fit(nn.MLP([2, 10, 3], activation="relu"), X, y, epochs=50, lr=1e3, reg=1.0,
+               callback=lambda epoch, history: seen.append(len(history["loss"])))
+    epoch = int(re.search(r"diverged at epoch (\d+) ", str(caught.value)).group(1))
+    assert epoch == len(seen) + 1                # the epoch after the last one recorded
 
 
 def test_a_loss_that_blows_up_is_divergence_too():

@@ -736,3 +736,27 @@ def test_a_gate_symbol_must_be_a_short_string(symbol, error, said):
     if isinstance(symbol, str):                      # 20 characters are drawn, whole
         g = odd_gate(symbol[:20])
         assert groups(to_svg(g))[g.node_id(g.nodes[1])][0][0] == symbol[:20]
+
+
+def test_a_picture_without_numbers_says_why_and_what_to_run():
+    """A picture of a graph that has not run (or whose numbers another run overwrote, or
+    whose last backward was for a few inputs) showed '?' or no gradients, and said nothing."""
+    g = bp.parse("(x + y) * z")
+    fresh = bp.show(g)
+    assert repr(fresh).endswith("; no numbers yet (run forward(...) to see them)>")
+    assert "no numbers yet (run forward(...) to see them)</div>" in fresh.html()
+    g.forward(x=-2, y=5, z=-4)
+    assert repr(bp.show(g)).endswith("; no gradients yet (run backward() to see them)>")
+    g.backward(wrt=["x"])
+    assert "no gradients (the last backward ran with wrt=['x'] only" in repr(bp.show(g))
+    g.backward()
+    drawn = bp.show(g)
+    assert "no " not in repr(drawn) and drawn.note == "" and "color:#555" not in drawn.html()
+    # after training, the loss graph's numbers are the runner's: it asks for a forward
+    X, y = np.random.default_rng(0).standard_normal((6, 2)), np.arange(6) % 3
+    model = bp.nn.MLP([2, 3, 3], seed=0)
+    bp.nn.fit(model, X, y, epochs=2)
+    assert "no numbers (this graph did run, but another graph that shares nodes with it, " \
+           "or a training run (nn.fit), has run since" in repr(bp.show(model.loss_graph()))
+    bp.nn.loss_and_gradients(model, X, y)           # a full backward: drawn with gradients
+    assert "; grads X array (6, 2)" in repr(bp.show(model.loss_graph(), max_entries=1))

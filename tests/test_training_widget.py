@@ -4,6 +4,8 @@ Widgets are driven from Python as a notebook would drive them: set a control's
 ``.value`` or ``.click()`` a button, then read the widget's state.
 """
 
+import re
+
 import numpy as np
 import pytest
 
@@ -335,3 +337,18 @@ def test_n_per_class_is_checked_at_construction_for_every_data_set_of_the_menu()
         view.dataset.value = name
         assert view.status.value == f"{view.model}: not trained yet", name
         assert len(view.X) == 2 * (int(view.y.max()) + 1)
+
+
+def test_a_step_that_diverges_later_names_the_views_own_epoch():
+    """The view trains a few epochs at a time; a step that blew up named its epoch within
+    the step ('diverged at epoch 8 ... back to where they were before it (epoch 300)')."""
+    view = TrainingView(n_per_class=10, width=5, reg=100, lr=0.001, chunk=5)
+    view.step()
+    view.step()                                  # 10 epochs, lr * reg = 0.1: fine
+    view.lr.value = 10.0                         # lr * reg = 1000: blows up at once
+    with pytest.raises(FloatingPointError) as caught:
+        view.step()
+    message = str(caught.value)
+    epoch = int(re.search(r"diverged at epoch (\d+) ", message).group(1))
+    assert 10 < epoch <= 15, message             # an epoch of this step, counted as the view
+    assert message.endswith("before it (epoch 10)")

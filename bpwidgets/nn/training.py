@@ -88,9 +88,9 @@ def fit(model, X, y, epochs=1000, lr=1.0, seed=0, reg=0.0, batch_size=None, call
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be a function callback(epoch, history), got "
                         f"{type(callback).__name__}")
-    check_work(model, len(X), min(batch, len(X)), epochs)
     for name, value in model.parameters.items():   # from here on, fit keeps them finite
-        check_finite(value, f"the model's parameter {name}")
+        check_parameter(value, name)
+    check_work(model, len(X), min(batch, len(X)), epochs)
     rng = np.random.default_rng(check_seed(seed))
     before = {name: value.copy() for name, value in model.parameters.items()}
     try:
@@ -98,17 +98,37 @@ def fit(model, X, y, epochs=1000, lr=1.0, seed=0, reg=0.0, batch_size=None, call
     except FloatingPointError as error:
         for name, value in model.parameters.items():
             value[...] = before[name]            # in place: the model's arrays stay its own
-        raise Diverged(str(error)) from None
+        raise Diverged(error) from None
+
+
+class Diverging(FloatingPointError):
+    """Training blew up in ``epoch`` (counted from 0 inside fit's loop): how, in
+    ``detail``. Its text counts epochs from 1, as the lessons and the history do."""
+
+    def __init__(self, epoch, lr, detail):
+        self.epoch, self.lr, self.detail = epoch + 1, lr, detail
+        super().__init__(self.counted_from(0))
+
+    def counted_from(self, start):
+        """The text, with this call's epochs counted after ``start`` earlier ones."""
+        return (f"training diverged at epoch {start + self.epoch} with lr={self.lr:g}: "
+                f"{self.detail}")
 
 
 class Diverged(FloatingPointError):
     """fit's error when training blows up; ``reason`` says how (the message adds that the
-    weights are back as they were before the call)."""
+    weights are back as they were before the call). ``counted_from(start)``: the reason
+    with epochs counted after ``start`` earlier ones (a view that trains a few at a time)."""
 
-    def __init__(self, reason):
-        super().__init__(f"{reason}. The model's weights are back to what they were before "
-                         "this fit() call")
-        self.reason = reason
+    def __init__(self, error):
+        self.reason = str(error)
+        self.error = error
+        super().__init__(f"{self.reason}. The model's weights are back to what they were "
+                         "before this fit() call")
+
+    def counted_from(self, start):
+        return (self.error.counted_from(start) if isinstance(self.error, Diverging)
+                else self.reason)
 
 
 WORK_BUDGET = 1e10
@@ -165,9 +185,7 @@ def _descend(model, graph, X, y, Y, epochs, lr, rng, reg, batch, callback):
             try:
                 loss, grads = run(dict(params, X=X_rows, Y=Y_rows))
             except FloatingPointError as error:
-                raise FloatingPointError(
-                    f"training diverged at epoch {epoch} with lr={lr:g}: try a smaller "
-                    f"learning rate ({error})") from None
+                raise Diverging(epoch, lr, f"try a smaller learning rate ({error})") from None
             losses.append(loss * len(y_rows))
             correct += int(np.count_nonzero(model.scores.value.argmax(axis=1) == y_rows))
             with np.errstate(over="ignore", invalid="ignore"):   # checked just below
@@ -175,9 +193,8 @@ def _descend(model, graph, X, y, Y, epochs, lr, rng, reg, batch, callback):
                     params[name] -= lr * grads[name]
             if not all_finite(params.values()):    # a finite step can still overflow
                 bad = next(name for name, value in params.items() if not all_finite([value]))
-                raise FloatingPointError(
-                    f"training diverged at epoch {epoch} with lr={lr:g}: a step made {bad} "
-                    f"infinite; try a smaller learning rate")
+                raise Diverging(epoch, lr, f"a step made {bad} infinite; try a smaller "
+                                           f"learning rate")
         model.gradients = {name: grads[name] for name in params}
         loss = math.fsum(losses) / len(X)
         _check_growth(loss, history["loss"][0] if history["loss"] else loss, epoch, lr,
@@ -188,7 +205,7 @@ def _descend(model, graph, X, y, Y, epochs, lr, rng, reg, batch, callback):
             if callback(epoch, history) is False:
                 break
             for name, value in params.items():   # the callback may have changed them
-                check_finite(value, f"the model's parameter {name} (after the callback)")
+                check_parameter(value, name, " (after the callback)")
     return history
 
 
@@ -206,21 +223,21 @@ def _check_growth(loss, first, epoch, lr, reg):
         hint = (f"; the L2 penalty alone multiplies the weights by 1 - lr * reg = "
                 f"{1 - lr * reg:g} each step, so they grow whatever the data: keep "
                 f"lr * reg below 2")
-    raise FloatingPointError(
-        f"training diverged at epoch {epoch} with lr={lr:g}: the loss grew from "
-        f"{first:.3g} to {loss:.3g}; try a smaller learning rate{hint}")
+    raise Diverging(epoch, lr, f"the loss grew from {first:.3g} to {loss:.3g}; try a smaller "
+                               f"learning rate{hint}")
 
 
 def loss_and_gradients(model, X, y, reg=0.0):
     """The softmax loss on (X, y) and d loss / d parameter for every parameter.
 
     One forward and one backward through ``model.loss_graph(reg)``, no update; the
-    gradients are also kept in ``model.gradients``.
+    gradients are also kept in ``model.gradients``. The backward is a full one, so the
+    loss graph can then be drawn and stepped through with every gradient.
     """
     X, y, Y = _training_data(model, X, y, "loss_and_gradients(model, X, y)")
     graph = model.loss_graph(reg)
     loss = graph.forward(X=X, Y=Y, **model.parameters)
-    grads = graph.backward(wrt=list(model.parameters))
+    grads = graph.backward()       # every input's (X's and Y's too), so it can be drawn
     model.gradients = {name: grads[name] for name in model.parameters}
     return loss, model.gradients
 
@@ -236,6 +253,18 @@ def _training_data(model, X, y, who):
     X = check_finite(check_rows(model.check_X(X), "training"), "X")
     y = check_labels(y, len(X), n_classes)
     return X, y, one_hot(y, n_classes)
+
+
+def check_parameter(value, name, when=""):
+    """A weight fit can step: a float array (stepped in place, ``W -= lr * dW``, so an int
+    array or a list cannot be), every entry finite."""
+    if not (isinstance(value, np.ndarray) and value.dtype.kind == "f"):
+        what = (f"an array of {value.dtype}" if isinstance(value, np.ndarray)
+                else f"a {type(value).__name__}")
+        raise TypeError(f"the model's parameter {name}{when} is {what}: fit steps the "
+                        f"weights in place, so each must be a float array, e.g. "
+                        f"model.parameters[{name!r}] = np.asarray(W, dtype=float)")
+    check_finite(value, f"the model's parameter {name}{when}")
 
 
 def check_finite(array, name):

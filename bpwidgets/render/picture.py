@@ -36,19 +36,22 @@ class Picture:
     A PNG copy goes along for viewers that show no HTML. ``svg`` is the SVG text.
     """
 
-    def __init__(self, svg, text, png=None):
+    def __init__(self, svg, text, png=None, note=""):
         self.svg = svg
         self.text = text
         self.png = png
+        self.note = note        # why numbers are missing, under the picture ("": none are)
 
     def html(self):
         width = natural_width(self.svg)
         data = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
+        note = (f"<div style='font-size:smaller;color:#555'>{html.escape(self.note)}</div>"
+                if self.note else "")
         return (f"{PICTURE_MARK}\n<div style='overflow-x:auto'>"
                 f"<div style='max-width:{width:.0f}px;min-width:{PICTURE_MIN_SCALE * width:.0f}px'>"
                 f"<img alt='{html.escape(self.text, quote=True)}' "
                 f"style='width:100%;height:auto;display:block' "
-                f"src='data:image/svg+xml;base64,{data}'></div></div>\n{PICTURE_END}")
+                f"src='data:image/svg+xml;base64,{data}'></div></div>{note}\n{PICTURE_END}")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         bundle = {"text/plain": self.text, "text/html": self.html()}
@@ -74,8 +77,20 @@ def show(graph, **draw_kwargs):
         png = beside.submit(png_bytes, dot, PICTURE_DPI)
         svg = svg_text(dot)
         png = png.result()
-    return Picture(svg[svg.index("<svg"):], describe(graph, draw_kwargs.get("decimals", 2)),
-                   png)
+    note = missing_numbers(graph)
+    text = describe(graph, draw_kwargs.get("decimals", 2))
+    return Picture(svg[svg.index("<svg"):], text[:-1] + f"; {note}>" if note else text, png,
+                   note)
+
+
+def missing_numbers(graph):
+    """Why a picture of ``graph`` shows no values, or no gradients, and what to run; "" if it
+    shows both. (A '?' on every edge said nothing of why.)"""
+    if not graph.forward_done:
+        return "no numbers" + (graph.overwritten() or " yet (run forward(...) to see them)")
+    if not graph.backward_done:
+        return "no gradients" + (graph.gradients_gone() or " yet (run backward() to see them)")
+    return ""
 
 
 def describe(graph, decimals=2):

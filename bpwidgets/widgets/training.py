@@ -173,8 +173,9 @@ class TrainingView(widgets.VBox, _Guarded):
         except nn.Diverged as error:
             self.model.gradients = gradients
             raise FloatingPointError(
-                f"in this step of {epochs} epochs, {error.reason}. The step is undone: the "
-                f"weights are back to where they were before it (epoch {self.epoch})") from None
+                f"in this step of {epochs} epochs, {error.counted_from(self.epoch)}. The step "
+                f"is undone: the weights are back to where they were before it (epoch "
+                f"{self.epoch})") from None
         for key in self.history:
             self.history[key].extend(more[key])
 
