@@ -378,6 +378,15 @@ class Graph:
         shown = ", ".join(names[:6]) + (f", ... ({len(names)} in all)" if len(names) > 6 else "")
         return f"<Graph {what}: {len(self.nodes)} nodes, inputs {shown or 'none'}>"
 
+    def formula(self, limit=200):
+        """The graph as one formula: the text it was parsed from, else written from its
+        gates as ``bp.parse`` reads them (cut at ``limit`` characters; ``repr`` cuts at 60).
+
+        >>> bp.nn.MLP([2, 3, 2]).loss_graph(reg=0.1).formula()
+        'softmax_loss(sigmoid(X @ W1 + b1) @ W2 + b2, Y) + 0.05*(sum(W1**2) + sum(W2**2))'
+        """
+        return self.expression if self.expression is not None else formula(self, limit)
+
     def value_of(self, node):
         """The node's value from the last forward."""
         return plain(node.value)

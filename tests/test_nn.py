@@ -314,6 +314,19 @@ def test_fit_names_a_nan_or_inf_in_its_data_or_weights_where_it_is():
         np.testing.assert_array_equal(value, before[name])
 
 
+def test_fit_names_a_weight_it_cannot_step_in_place():
+    """An int array for W1 gave numpy's UFuncTypeError at the first step, a list an
+    AttributeError from inside check_work."""
+    X, y = np.zeros((6, 2)), np.array([0, 1, 2, 0, 1, 2])
+    for bad, what in ((np.array([[1, 0, -1], [0, 1, 1]]), "an array of int64"),
+                      ([[1.0, 0.0, -1.0], [0.0, 1.0, 1.0]], "a list")):
+        model = nn.MLP([2, 3, 3])
+        model.parameters["W1"] = bad
+        with pytest.raises(TypeError, match=rf"parameter W1 is {what}: fit steps the weights "
+                                             r"in place, so each must be a float array"):
+            nn.fit(model, X, y, epochs=2)
+
+
 def test_fit_checks_the_weights_again_after_a_callback_that_changed_them():
     X, y = datasets.moons(n_per_class=10, seed=0)
     model = nn.MLP([2, 4, 2], seed=0)
