@@ -89,6 +89,7 @@ class GradCheck:
     kinks: list = field(default_factory=list, repr=False)   # notes on gates at a kink
     failure: str = field(default="", repr=False)   # why a learner's gate could not be run
     ignores_upstream: bool = field(default=False, repr=False)   # backward not linear in it
+    ignoring: list = field(default_factory=list, repr=False)   # ... at these gates of a graph
     varies: str = field(default="", repr=False)    # forward gave two outputs for one input
     checked: dict = field(default_factory=dict, repr=False)   # name: (entries checked, all)
     seed: int = field(default=0, repr=False)       # chose the entries checked, if not all
@@ -132,10 +133,10 @@ class GradCheck:
                     + "".join(f"\n  note: {note}" for note in self.summed)
                     + (f"\n  note: {sampled}" if sampled else ""))
         if self.ignores_upstream and self.max_rel_error < self.tolerance:
-            return (f"FAIL: {who}backward ignores its upstream gradient: its numbers match "
-                    "at upstream 1, but with the upstream gradient doubled, backprop's "
-                    "gradients did not double.\n  hint: backward must multiply each local "
-                    "gradient by upstream (downstream = local gradient × upstream)")
+            return (f"FAIL: {who}backward ignores its upstream gradient{self._at_gates()}: "
+                    "its numbers match at upstream 1, but with the upstream gradient doubled, "
+                    "backprop's gradients did not double.\n  hint: backward must multiply each "
+                    "local gradient by upstream (downstream = local gradient × upstream)")
         error = (f"max relative error {self.max_rel_error:.1e} (tolerance "
                  f"{self.tolerance:.0e}); analytic = backprop, numerical = centered differences")
         if not self.ignores_upstream and self._only_kinks_differ():
@@ -150,8 +151,9 @@ class GradCheck:
         else:
             lines.extend(self._many_inputs_lines())
         if self.ignores_upstream:
-            lines.append("  hint: with the upstream gradient doubled, backprop's gradients did "
-                         "not double: backward must multiply each local gradient by upstream")
+            lines.append(f"  hint: with the upstream gradient doubled, backprop's gradients did "
+                         f"not double{self._at_gates()}: backward must multiply each local "
+                         f"gradient by upstream")
         if not self.round_off:          # float32 round-off looks like a wrong factor
             lines.extend((self._swap_hints() or self._factor_hints())[:3])
         lines.extend(f"  note: {kink}" for kink in self.kinks)
@@ -195,6 +197,10 @@ class GradCheck:
         if len(bad) > 5:
             lines.append(f"    ... and {len(bad) - 5} more")
         return lines
+
+    def _at_gates(self):
+        """' (at node n3 (SigmoidGate))': where in a graph backward ignored upstream."""
+        return f" (at {' and '.join(self.ignoring)})" if self.ignoring else ""
 
     def _only_kinks_differ(self):
         """Is every wrong entry on a kink, with backprop's value between the slopes on the
@@ -324,9 +330,11 @@ def gradcheck(target, *args, tolerance=TOLERANCE, h=STEP, seed=0, **inputs):
     if varies:
         return GradCheck(False, float("inf"), {}, {}, {}, tolerance, subject, varies=varies)
     doubled = graph.backward(2.0 * (1.0 if upstream is None else upstream))
+    sent_doubled = _sent_by_learners(graph)
     ignores_upstream = not all(np.allclose(doubled[name], 2.0 * np.asarray(analytic[name]),
                                            rtol=1e-9, atol=0.0) for name in analytic)
     graph.backward(upstream)
+    ignoring = _not_doubled(graph, sent_doubled) if ignores_upstream and not subject else []
     summed = _summed_notes(graph)
     worst = max((_largest(e) for e in errors.values()), default=0.0)
     narrow, round_off = _narrow_notes(graph, h, worst)
@@ -334,7 +342,8 @@ def gradcheck(target, *args, tolerance=TOLERANCE, h=STEP, seed=0, **inputs):
     checked = {name: (len(picked[name]), int(np.size(inputs[name]))) for name in inputs}
     return GradCheck(worst < tolerance and not ignores_upstream, worst, analytic, numerical,
                      errors, tolerance, subject, _kinks(graph),
-                     ignores_upstream=ignores_upstream, checked=checked, seed=seed,
+                     ignores_upstream=ignores_upstream, ignoring=ignoring, checked=checked,
+                     seed=seed,
                      on_kink={name: kinks for name, kinks in on_kink.items() if kinks},
                      summed=summed, narrow=narrow, round_off=round_off)
 
@@ -606,6 +615,28 @@ def _failure_hint(message):
     if "a gradient has the shape" in message:
         return "each gradient has the shape of the input it belongs to."
     return "read the error above: it names the gate, the pass (forward or backward) and the cause."
+
+
+def _sent_by_learners(graph):
+    """Per gate a learner wrote: the upstream gradient it got and what it sent back."""
+    return {node: (np.copy(node.grad), [None if d is None else np.copy(d)
+                                        for d in node.downstream])
+            for node in graph.gates() if not kits_own(node.gate)}
+
+
+def _not_doubled(graph, sent_doubled):
+    """The learners' gates that got twice the upstream gradient (in the doubled backward,
+    against the graph's last one) but did not send back twice as much: the ones whose
+    backward ignores upstream (a gate below one of them gets a wrong upstream, not two)."""
+    names = []
+    for node, (upstream, sent) in sent_doubled.items():
+        if not np.allclose(upstream, 2.0 * np.asarray(node.grad), rtol=1e-9, atol=0.0):
+            continue
+        if any(d is not None and n is not None and
+               not np.allclose(d, 2.0 * np.asarray(n), rtol=1e-9, atol=0.0)
+               for d, n in zip(sent, node.downstream)):
+            names.append(graph.describe(node))
+    return names
 
 
 def _learners_gates(graph):
