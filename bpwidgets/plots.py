@@ -296,6 +296,9 @@ def loss_curve(history, ax=None):
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     ax.set_ylabel("loss", color="#1f4e79")
     ax.set_ylim(bottom=0)
+    if not len(losses):           # an empty panel: epochs from 0 (not -0.04 to 0.04), and
+        ax.set_xlim(0, 10)        # a loss from 0 to 1 (not 0 to 0.055)
+        ax.set_ylim(0, 1)
     ax.grid(alpha=0.25)
     if accs is not None:                 # a history of losses alone draws them alone
         right = ax.twinx()

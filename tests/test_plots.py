@@ -197,3 +197,12 @@ def test_a_history_of_losses_alone_draws_them_alone():
     assert ax.get_title() == "epoch 3: loss 0.250"
     both = plots.loss_curve({"loss": [1.0, 0.5], "accuracy": [0.5, 0.75]})
     assert len(both.axes) == 2 and both.axes[0].get_title() == "epoch 2: loss 0.500, accuracy 75.0%"
+
+
+def test_an_empty_loss_curve_counts_epochs_from_zero():
+    """The training view's panel before any epoch had epoch ticks from -0.04 to 0.04."""
+    fig = plots.loss_curve({"loss": [], "accuracy": []})
+    ax = fig.axes[0]
+    assert ax.get_xlim() == (0.0, 10.0)
+    assert ax.get_title() == "no training yet"
+    assert min(ax.get_xticks()) >= 0
