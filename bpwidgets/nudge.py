@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .parse import as_graph
+from .parse import as_graph, refuse_own_words
 
 AGREE = 1e-9        # relative gap below which the two sides count as equal (round-off)
 ROUND_OFF = 1e-8    # an h below this fraction of x moves f by few of a float's 16 digits
@@ -86,10 +86,7 @@ def nudge(graph, name, h, /, entry=None, **inputs):
     the nudge would show round-off, a 100% gap, not the gradient. ``graph`` may be an
     expression string. (The first three are positional: an input may be named h.)"""
     graph = as_graph(graph, "nudge")
-    if inputs and "entry" in graph.inputs:        # nudge's own word, not an input
-        raise ValueError("the graph has an input named 'entry', and nudge takes entry= for "
-                         "itself: rename the input (say entry_) to nudge this graph at given "
-                         "inputs")
+    refuse_own_words(graph, inputs, "nudge", ("entry",), "nudge this graph")
     if name not in graph.inputs:
         raise ValueError(f"nudge: {name!r} is not an input of the graph (its inputs are "
                          f"{', '.join(graph.inputs) or 'none'})")

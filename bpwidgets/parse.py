@@ -73,6 +73,17 @@ def as_graph(graph, who):
     return graph
 
 
+def refuse_own_words(graph, inputs, who, words, doing):
+    """With ``inputs`` given, refuse a graph that has an input named like one of the
+    keywords ``who`` takes for itself (``words``): ``who(..., upstream=...)`` could not tell
+    the input from its own argument. ``doing``: what the inputs are for, for the message."""
+    for own in words:
+        if inputs and own in graph.inputs:
+            raise ValueError(f"the graph has an input named {own!r}, and {who} takes {own}= "
+                             f"for itself: rename the input (say {own}_) to {doing} at "
+                             f"given inputs")
+
+
 def parse(expression):
     """Read ``expression`` into a Graph; inputs are the names it uses.
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .labels import check_decimals, gate_symbol, node_text
-from .parse import as_graph
+from .parse import as_graph, refuse_own_words
 
 LONG = 7            # a guess with this many significant digits or more was computed, not typed
 RELATIVE = 1e-6     # ... and must then agree to this relative tolerance
@@ -163,11 +163,8 @@ def check_prediction(graph, name, guess, /, upstream=None, decimals=None, **inpu
     RIGHT: you predicted df/dz = 3.0; the graph gives 3.
     """
     graph = as_graph(graph, "check_prediction")
-    for own in ("upstream", "decimals"):        # check_prediction's own words, not inputs
-        if inputs and own in graph.inputs:
-            raise ValueError(f"the graph has an input named {own!r}, and check_prediction "
-                             f"takes {own}= for itself: rename the input (say {own}_) to "
-                             f"check this graph at given inputs")
+    refuse_own_words(graph, inputs, "check_prediction", ("upstream", "decimals"),
+                     "check this graph")
     required = None if decimals is None else check_decimals(decimals)
     if inputs:
         _remember(graph)

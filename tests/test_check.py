@@ -799,14 +799,6 @@ def test_a_graph_check_names_the_gate_whose_backward_ignores_upstream():
     """In lesson 05's neuron, a sigmoid gate that forgot upstream was reported as 'backward
     ignores its upstream gradient' with no word of which of five gates. The gates below it
     get a wrong upstream, not two: they are not named."""
-    class Mul(bp.Gate):
-        def forward(self, a, b):
-            self.a, self.b = a, b
-            return a * b
-
-        def backward(self, upstream):
-            return upstream * self.b, upstream * self.a
-
     class SigmoidNoUpstream(bp.Gate):
         def forward(self, x):
             self.s = 1 / (1 + np.exp(-x))
@@ -817,12 +809,12 @@ def test_a_graph_check_names_the_gate_whose_backward_ignores_upstream():
 
     w0, x0, w1, x1, w2 = bp.inputs("w0 x0 w1 x1 w2")
     point = dict(w0=2.0, x0=-1.0, w1=-3.0, x1=-2.0, w2=-3.0)
-    neuron = bp.Graph(SigmoidNoUpstream()(Mul()(w0, x0) + Mul()(w1, x1) + w2))
+    neuron = bp.Graph(SigmoidNoUpstream()(RightMultiply()(w0, x0) + RightMultiply()(w1, x1) + w2))
     check = bp.gradcheck(neuron, **point)
     assert not check.ok
     assert check.verdict.startswith("FAIL: backward ignores its upstream gradient (at node n9 "
                                     "(SigmoidNoUpstream)): ")
-    scaled = bp.gradcheck(bp.Graph(SigmoidNoUpstream()(Mul()(w0, x0) + Mul()(w1, x1) + w2)
+    scaled = bp.gradcheck(bp.Graph(SigmoidNoUpstream()(RightMultiply()(w0, x0) + RightMultiply()(w1, x1) + w2)
                                    * 3.0), **point)
     assert "did not double (at node n9 (SigmoidNoUpstream)): backward must" in scaled.verdict
-    assert "Mul" not in scaled.verdict
+    assert "Multiply" not in scaled.verdict

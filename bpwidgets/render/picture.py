@@ -78,9 +78,8 @@ def show(graph, **draw_kwargs):
         svg = svg_text(dot)
         png = png.result()
     note = missing_numbers(graph)
-    text = describe(graph, draw_kwargs.get("decimals", 2))
-    return Picture(svg[svg.index("<svg"):], text[:-1] + f"; {note}>" if note else text, png,
-                   note)
+    return Picture(svg[svg.index("<svg"):], describe(graph, draw_kwargs.get("decimals", 2), note),
+                   png, note)
 
 
 def missing_numbers(graph):
@@ -93,8 +92,9 @@ def missing_numbers(graph):
     return ""
 
 
-def describe(graph, decimals=2):
-    """'<Picture of (x + y) * z: 5 nodes, output -12.00; grads x -4.00, ...>'."""
+def describe(graph, decimals=2, note=""):
+    """'<Picture of (x + y) * z: 5 nodes, output -12.00; grads x -4.00, ...>', and the
+    ``note`` on missing numbers last."""
     what = graph.expression if graph.expression is not None else formula(graph)
     if len(what) > 50:
         what = what[:47] + "..."
@@ -108,4 +108,4 @@ def describe(graph, decimals=2):
         grads = [f"{name} {brief(node.grad)}" for name, node in list(graph.inputs.items())[:6]]
         more = ", ..." if len(graph.inputs) > 6 else ""
         text += "; grads " + ", ".join(grads) + more
-    return text + ">"
+    return text + (f"; {note}" if note else "") + ">"
